@@ -1,0 +1,109 @@
+import { createHash } from 'node:crypto';
+import { UsageError } from '../errors.js';
+import { writeAtomically } from '../io/atomic-output.js';
+import { FileCache } from '../io/file-cache.js';
+import { parameterChunks } from '../io/parameter-bytes.js';
+import { assertNotAnInput } from '../io/same-file.js';
+import { fileRange, type Parameter } from '../model/parameter.js';
+import type { Command } from './command.js';
+import { helpText, parseFlags, type FlagSpec } from './flags.js';
+import { scopeListing } from './listing.js';
+import { describeParameterJson } from './parameter-json.js';
+import { loadParameterIndex } from './parameters-flag.js';
+
+const FLAGS: FlagSpec[] = [
+  { name: 'parameters', kind: 'list', value: '[SCOPE=]FILE', help: 'A parameter file (IRPA), in the global scope or in SCOPE' },
+  { name: 'extract', kind: 'list', value: '[SCOPE::]KEY=FILE', help: "Writes a parameter's bytes to FILE (splats expanded)" },
+  { name: 'json', kind: 'bool', help: 'Print one JSON object per parameter instead of the table' },
+  { name: 'hash', kind: 'bool', help: "Add the sha256 of each parameter's bytes" },
+  { name: 'verbose', kind: 'bool', help: 'After the table, show storage kind, pattern, alignment and metadata of each entry' },
+  { name: 'parameter_mode', kind: 'string', value: 'file|preload', help: "Accepted for compatibility with IREE's tools; has no effect" },
+];
+
+const USAGE = 'paramflow dump --parameters=[SCOPE=]FILE ... [--extract=[SCOPE::]KEY=FILE] [--json] [--hash]';
+const SUMMARY = `Lists the parameters of one or more files as iree-dump-parameters does, and
+extracts parameters to files.`;
+
+async function sha256Of(p: Parameter, files: FileCache): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of parameterChunks(p, files)) hash.update(chunk);
+  return hash.digest('hex');
+}
+
+function detailLine(p: Parameter, sha256: string | undefined): string {
+  const range = fileRange(p);
+  const parts = [`\`${p.key}\`: ${p.storage.kind}`];
+  if (p.storage.kind === 'splat') parts.push(`pattern 0x${Buffer.from(p.storage.pattern).reverse().toString('hex')} (${p.storage.pattern.length} bytes)`);
+  if (p.storage.kind === 'external' && range) parts.push(`in ${range.path}`);
+  parts.push(`alignment ${p.alignment}`);
+  if (p.metadata) {
+    const text = Buffer.from(p.metadata.subarray(0, 64)).toString('utf8').replace(/[^\x20-\x7e]/g, '.');
+    parts.push(`metadata ${p.metadata.length} bytes "${text}${p.metadata.length > 64 ? '…' : ''}"`);
+  }
+  if (sha256) parts.push(`sha256 ${sha256}`);
+  return parts.join(', ');
+}
+
+/** `[SCOPE::]KEY=FILE` */
+function parseExtract(text: string): { scope: string; key: string; path: string } {
+  const eq = text.lastIndexOf('=');
+  if (eq <= 0 || eq === text.length - 1) throw new UsageError(`--extract=${text}: expected [SCOPE::]KEY=FILE`);
+  const id = text.slice(0, eq);
+  const sep = id.indexOf('::');
+  return { scope: sep < 0 ? '' : id.slice(0, sep), key: sep < 0 ? id : id.slice(sep + 2), path: text.slice(eq + 1) };
+}
+
+export const dump: Command = {
+  name: 'dump',
+  summary: 'List parameters of IRPA files and extract them',
+  async run(args, io) {
+    const flags = parseFlags('dump', args, FLAGS);
+    if (flags.help) {
+      io.out(helpText(USAGE, SUMMARY, FLAGS));
+      return 0;
+    }
+    if (flags.positionals.length > 0) {
+      throw new UsageError(`unexpected argument '${flags.positionals[0]}'; name files with --parameters=FILE`);
+    }
+    const parameterFlags = flags.lists.get('parameters') ?? [];
+    if (parameterFlags.length === 0) throw new UsageError('missing --parameters=[SCOPE=]FILE');
+    const extracts = (flags.lists.get('extract') ?? []).map(parseExtract);
+    const json = flags.bools.get('json') ?? false;
+    const hash = flags.bools.get('hash') ?? false;
+    const verbose = flags.bools.get('verbose') ?? false;
+
+    const { index, sources } = await loadParameterIndex(parameterFlags);
+    for (const repeated of index.duplicates()) io.err(`paramflow dump: note: key ${repeated}; lookups use the first\n`);
+    const files = new FileCache();
+    try {
+      for (const scope of index.scopeNames()) {
+        const parameters = index.parametersOf(scope);
+        if (!json) io.out(scopeListing(scope, parameters));
+        if (json || hash || verbose) {
+          for (const p of parameters) {
+            const sha256 = hash ? await sha256Of(p, files) : undefined;
+            io.out(json ? `${JSON.stringify(describeParameterJson(p, sha256))}\n` : `// ${detailLine(p, sha256)}\n`);
+          }
+          if (!json) io.out('\n');
+        }
+      }
+      const inputs = sources.flatMap((s) => [s.path, ...s.parameters.flatMap((p) => fileRange(p)?.path ?? [])]);
+      for (const { scope, key, path } of extracts) {
+        const p = index.lookup(scope, key);
+        const id = scope === '' ? key : `${scope}::${key}`;
+        if (!json) io.out(`Extracting parameter \`${id}\` (${p.length}b) to \`${path}\`...\n`);
+        await assertNotAnInput(path, inputs);
+        await writeAtomically(path, async (out) => {
+          let at = 0;
+          for await (const chunk of parameterChunks(p, files)) {
+            await out.write(chunk, at);
+            at += chunk.length;
+          }
+        });
+      }
+    } finally {
+      await files.closeAll();
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,136 @@
+import { readFileSync } from 'node:fs';
+import { UsageError } from '../errors.js';
+
+/**
+ * IREE's flag grammar: `--name=value`, repeatable list flags, booleans as
+ * `--name` or `--name=true|false`, and `--flagfile=PATH` holding one flag per
+ * line. `--name value` is accepted too. Underscores and dashes are the same.
+ */
+export type FlagKind = 'string' | 'list' | 'bool' | 'int';
+
+export interface FlagSpec {
+  name: string;
+  kind: FlagKind;
+  help: string;
+  /** Shown in help, e.g. `NAME=SHAPExTYPE[=VALUE]`. */
+  value?: string;
+}
+
+export interface ParsedFlags {
+  strings: Map<string, string>;
+  lists: Map<string, string[]>;
+  bools: Map<string, boolean>;
+  ints: Map<string, number>;
+  positionals: string[];
+  help: boolean;
+}
+
+const normalize = (name: string) => name.replace(/_/g, '-');
+
+export function parseFlags(command: string, args: string[], specs: FlagSpec[]): ParsedFlags {
+  const byName = new Map(specs.map((s) => [normalize(s.name), s]));
+  const parsed: ParsedFlags = {
+    strings: new Map(),
+    lists: new Map(),
+    bools: new Map(),
+    ints: new Map(),
+    positionals: [],
+    help: false,
+  };
+  const queue = [...args];
+  let flagfiles = 0;
+  while (queue.length > 0) {
+    const arg = queue.shift()!;
+    if (arg === '--help' || arg === '-h') {
+      parsed.help = true;
+      continue;
+    }
+    if (!arg.startsWith('--') || arg === '--') {
+      parsed.positionals.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const name = normalize(arg.slice(2, eq < 0 ? undefined : eq));
+    let value: string | undefined = eq < 0 ? undefined : arg.slice(eq + 1);
+    if (name === 'flagfile') {
+      if (value === undefined) value = queue.shift();
+      if (value === undefined) throw new UsageError(`--flagfile needs a path`);
+      if (++flagfiles > 64) throw new UsageError(`too many nested --flagfile flags`);
+      queue.unshift(...readFlagfile(value));
+      continue;
+    }
+    const spec = byName.get(name);
+    if (!spec) throw new UsageError(`unknown flag --${name} for 'paramflow ${command}'${suggest(name, [...byName.keys()])}`);
+    if (spec.kind === 'bool') {
+      parsed.bools.set(spec.name, parseBool(spec.name, value));
+      continue;
+    }
+    if (value === undefined) {
+      const next = queue[0];
+      if (next === undefined || (next.startsWith('--') && next.length > 2)) {
+        throw new UsageError(`--${spec.name} needs a value${spec.value ? ` (--${spec.name}=${spec.value})` : ''}`);
+      }
+      value = queue.shift()!;
+    }
+    if (spec.kind === 'list') parsed.lists.set(spec.name, [...(parsed.lists.get(spec.name) ?? []), value]);
+    else if (spec.kind === 'int') parsed.ints.set(spec.name, parseInteger(spec.name, value));
+    else parsed.strings.set(spec.name, value);
+  }
+  return parsed;
+}
+
+function readFlagfile(path: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new UsageError(`cannot read flagfile '${path}'`);
+  }
+  return text
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'));
+}
+
+function parseBool(name: string, value: string | undefined): boolean {
+  if (value === undefined || /^(true|1|yes)$/i.test(value)) return true;
+  if (/^(false|0|no)$/i.test(value)) return false;
+  throw new UsageError(`--${name} takes true or false, not '${value}'`);
+}
+
+export function parseInteger(name: string, value: string): number {
+  if (!/^[+-]?\d+$/.test(value.trim()) || !Number.isSafeInteger(Number(value))) {
+    throw new UsageError(`--${name} takes an integer, not '${value}'`);
+  }
+  return Number(value);
+}
+
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; ++i) {
+    let diagonal = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; ++j) {
+      const above = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return row[b.length]!;
+}
+
+/** ` (did you mean --x?)` for a near miss, else ''. */
+export function suggest(name: string, known: string[], prefix = '--'): string {
+  const best = known
+    .map((k) => ({ k, d: distance(name, k) }))
+    .sort((a, b) => a.d - b.d)[0];
+  return best && best.d <= Math.max(2, Math.floor(name.length / 3)) ? ` (did you mean ${prefix}${best.k}?)` : '';
+}
+
+export function helpText(usage: string, summary: string, specs: FlagSpec[]): string {
+  const lines = specs.map((s) => {
+    const form = s.kind === 'bool' ? `--${s.name}` : `--${s.name}=${s.value ?? 'VALUE'}`;
+    return `  ${form}\n      ${s.help}${s.kind === 'list' ? ' (repeatable)' : ''}`;
+  });
+  return `Usage: ${usage}\n\n${summary}\n\nFlags:\n${lines.join('\n')}\n  --flagfile=PATH\n      Reads more flags from PATH, one per line ('#' starts a comment)\n  --help\n      Shows this text\n`;
+}

@@ -1,0 +1,80 @@
+import { readFileSync } from 'node:fs';
+import { ParamflowError } from '../errors.js';
+import { removePendingOutputs } from '../io/atomic-output.js';
+import type { Command, CommandIO } from './command.js';
+import { create } from './create.js';
+import { dump } from './dump.js';
+import { suggest } from './flags.js';
+
+const COMMANDS: Command[] = [create, dump];
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function usage(): string {
+  const rows = COMMANDS.map((c) => `  ${c.name.padEnd(10)}${c.summary}`);
+  return `Usage: paramflow COMMAND [FLAGS]
+
+Moves ML parameter archives around: IRPA, GGUF and safetensors.
+
+Commands:
+${rows.join('\n')}
+
+Run 'paramflow COMMAND --help' for a command's flags.
+`;
+}
+
+export const processIO: CommandIO = {
+  out: (text) => void process.stdout.write(text),
+  err: (text) => void process.stderr.write(text),
+  interactive: Boolean(process.stdout.isTTY),
+};
+
+let signalsInstalled = false;
+
+/** A stopped command leaves no temporary file behind. */
+function installSignalHandlers(): void {
+  if (signalsInstalled) return;
+  signalsInstalled = true;
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+    ['SIGHUP', 129],
+  ] as const) {
+    process.once(signal, () => {
+      removePendingOutputs();
+      process.exit(code);
+    });
+  }
+}
+
+/** Runs one command line; returns the exit status (0 done, 1 bad data or I/O, 2 bad usage). */
+export async function main(argv: string[], io: CommandIO = processIO): Promise<number> {
+  installSignalHandlers();
+  const [name, ...args] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.out(usage());
+    return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === '-V') {
+    io.out(`paramflow ${version()}\n`);
+    return 0;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    io.err(`paramflow: unknown command '${name}'${suggest(name, COMMANDS.map((c) => c.name), '')}\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    return await command.run(args, io);
+  } catch (error) {
+    if (error instanceof ParamflowError) {
+      io.err(`paramflow ${name}: error: ${error.message}\n`);
+      return error.exitCode;
+    }
+    io.err(`paramflow ${name}: internal error: ${(error as Error)?.stack ?? String(error)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,34 @@
+import { UsageError } from '../errors.js';
+import { ParameterIndex } from '../model/parameter-index.js';
+import { openSource, type OpenedSource } from '../sources/open.js';
+
+export interface ParameterFileRef {
+  scope: string;
+  path: string;
+}
+
+/** `--parameters=[SCOPE=]FILE`, split at the first `=` as IREE does. */
+export function parseParameterFlag(value: string): ParameterFileRef {
+  const eq = value.indexOf('=');
+  const ref = eq < 0 ? { scope: '', path: value } : { scope: value.slice(0, eq), path: value.slice(eq + 1) };
+  if (ref.path === '') throw new UsageError(`--parameters=${value} names no file`);
+  return ref;
+}
+
+export interface LoadedIndex {
+  index: ParameterIndex;
+  sources: OpenedSource[];
+}
+
+/** Opens every file named by --parameters flags and indexes them by scope. */
+export async function loadParameterIndex(values: string[]): Promise<LoadedIndex> {
+  const index = new ParameterIndex();
+  const sources: OpenedSource[] = [];
+  for (const ref of values.map(parseParameterFlag)) {
+    const source = await openSource(ref.path, ref.scope);
+    sources.push(source);
+    index.addScope(ref.scope);
+    for (const p of source.parameters) index.add(p);
+  }
+  return { index, sources };
+}

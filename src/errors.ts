@@ -1,0 +1,62 @@
+/**
+ * Typed errors. Every failure a user can cause is one of these, so the CLI can
+ * print one clear line and pick the exit status: 1 for bad data or failed I/O,
+ * 2 for bad usage (flags, job files).
+ */
+export abstract class ParamflowError extends Error {
+  abstract readonly exitCode: 1 | 2;
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** Malformed input bytes: names the file and the byte offset where it applies. */
+export class FormatError extends ParamflowError {
+  readonly exitCode = 1;
+  constructor(
+    readonly file: string,
+    readonly offset: number | bigint | undefined,
+    readonly detail: string,
+  ) {
+    super(offset === undefined ? `${file}: ${detail}` : `${file}: at byte ${offset}: ${detail}`);
+  }
+}
+
+/** A file that could not be opened, read or written. */
+export class IoError extends ParamflowError {
+  readonly exitCode = 1;
+  constructor(
+    readonly file: string,
+    readonly detail: string,
+    readonly code?: string,
+  ) {
+    super(`${file}: ${detail}`);
+  }
+}
+
+/** A request that cannot be carried out with the data given (missing key, bad splat size). */
+export class DataError extends ParamflowError {
+  readonly exitCode = 1;
+}
+
+/** Bad flags or arguments. */
+export class UsageError extends ParamflowError {
+  readonly exitCode = 2;
+}
+
+/** Wraps a Node system error into an IoError naming the file. */
+export function ioError(file: string, error: unknown, action: string): IoError {
+  const e = error as NodeJS.ErrnoException;
+  const reason =
+    e?.code === 'ENOENT'
+      ? 'no such file'
+      : e?.code === 'EACCES' || e?.code === 'EPERM'
+        ? 'permission denied'
+        : e?.code === 'EISDIR'
+          ? 'is a directory'
+          : e?.code === 'ENOSPC'
+            ? 'no space left on device'
+            : (e?.message ?? String(error));
+  return new IoError(file, `cannot ${action}: ${reason}`, e?.code);
+}

@@ -1,0 +1,152 @@
+import { alignUp, ByteWriter } from '../bytes.js';
+import {
+  DEFAULT_DATA_ALIGNMENT,
+  DEFAULT_FILE_ALIGNMENT,
+  ENTRY_ALIGNMENT,
+  EntryType,
+  HEADER_SIZE,
+} from './constants.js';
+import { encodeEntry, entrySize, type EntryRefs, type IrpaEntry } from './entries.js';
+import { encodeHeader, type IrpaHeader, type Range } from './header.js';
+
+interface SpecCommon {
+  name: string;
+  metadata?: Uint8Array | undefined;
+  flags?: bigint;
+}
+export type EntrySpec =
+  | (SpecCommon & { type: EntryType.Splat; length: number; pattern: Uint8Array })
+  | (SpecCommon & {
+      type: EntryType.Data;
+      length: number;
+      /** Where to place the bytes in storage (a power of two). */
+      alignment: number;
+      /** What the entry records as minimum_alignment; IREE's builder always records 64. */
+      recordedAlignment?: number;
+    })
+  | (SpecCommon & { type: EntryType.External; path: string; range: Range })
+  | (SpecCommon & { type: EntryType.Skip });
+
+export interface ArchiveLayout {
+  header: IrpaHeader;
+  entries: IrpaEntry[];
+  refs: EntryRefs[];
+  /** Offset of each entry in the entry segment. */
+  entryOffsets: number[];
+  /** Bytes of each entry's name and strings, in metadata segment order. */
+  metadataParts: Uint8Array[];
+  /** Archive size, padded to the file alignment. */
+  totalSize: number;
+}
+
+const utf8 = new TextEncoder();
+
+/**
+ * Lays out an archive the way IREE's builder does: the entry table at 96 (the
+ * header rounded to 16), each entry on a 16-byte boundary, the table's length
+ * without the last entry's padding; the metadata segment right after it
+ * (name then metadata, per entry, in order); the storage segment aligned to
+ * the first data entry's alignment, each data entry at the next multiple of
+ * its alignment; the whole padded to `fileAlignment`.
+ */
+export function planArchive(specs: EntrySpec[], fileAlignment = DEFAULT_FILE_ALIGNMENT): ArchiveLayout {
+  const entries: IrpaEntry[] = [];
+  const refs: EntryRefs[] = [];
+  const entryOffsets: number[] = [];
+  const metadataParts: Uint8Array[] = [];
+  let tableSize = 0;
+  let metadataSize = 0;
+  let storageSize = 0;
+  let storageAlignment = 0;
+
+  const reserve = (bytes: Uint8Array | undefined): Range => {
+    if (!bytes || bytes.length === 0) return { offset: 0, length: 0 };
+    metadataParts.push(bytes);
+    const range = { offset: metadataSize, length: bytes.length };
+    metadataSize += bytes.length;
+    return range;
+  };
+
+  for (const spec of specs) {
+    const at = alignUp(tableSize, ENTRY_ALIGNMENT);
+    entryOffsets.push(at);
+    tableSize = at + entrySize(spec.type);
+    const nameBytes = utf8.encode(spec.name);
+    metadataParts.push(nameBytes);
+    const name = { offset: metadataSize, length: nameBytes.length };
+    metadataSize += nameBytes.length;
+    const entryRefs: EntryRefs = { name, metadata: reserve(spec.metadata) };
+    const common = {
+      name: spec.name,
+      metadata: spec.metadata && spec.metadata.length > 0 ? spec.metadata : undefined,
+      flags: spec.flags ?? 0n,
+    };
+    switch (spec.type) {
+      case EntryType.Splat:
+        entries.push({ ...common, type: spec.type, minimumAlignment: 0, length: spec.length, pattern: spec.pattern });
+        break;
+      case EntryType.Data: {
+        const offset = alignUp(storageSize, spec.alignment);
+        storageSize = offset + spec.length;
+        if (storageAlignment === 0) storageAlignment = spec.alignment;
+        entries.push({
+          ...common,
+          type: spec.type,
+          minimumAlignment: spec.recordedAlignment ?? DEFAULT_DATA_ALIGNMENT,
+          storage: { offset, length: spec.length },
+        });
+        break;
+      }
+      case EntryType.External:
+        entryRefs.path = reserve(utf8.encode(spec.path));
+        entries.push({ ...common, type: spec.type, minimumAlignment: 0, path: spec.path, range: spec.range });
+        break;
+      case EntryType.Skip:
+        entries.push({ ...common, type: spec.type, minimumAlignment: 0 });
+        break;
+    }
+    refs.push(entryRefs);
+  }
+
+  const entrySegment = { offset: alignUp(HEADER_SIZE, ENTRY_ALIGNMENT), length: tableSize };
+  const metadataSegment = { offset: entrySegment.offset + tableSize, length: metadataSize };
+  const storageSegment = {
+    offset: alignUp(metadataSegment.offset + metadataSize, storageAlignment || 1),
+    length: storageSize,
+  };
+  const header: IrpaHeader = {
+    versionMajor: 0,
+    versionMinor: 0,
+    nextHeaderOffset: 0n,
+    flags: 0n,
+    entryCount: entries.length,
+    entrySegment,
+    metadataSegment,
+    storageSegment,
+  };
+  return {
+    header,
+    entries,
+    refs,
+    entryOffsets,
+    metadataParts,
+    totalSize: alignUp(storageSegment.offset + storageSize, fileAlignment),
+  };
+}
+
+/** Encodes header, entry table and metadata segment: every byte before the storage segment. */
+export function encodeArchivePrefix(layout: ArchiveLayout): Uint8Array {
+  const { header } = layout;
+  const out = new Uint8Array(header.storageSegment.offset);
+  encodeHeader(header, out);
+  const w = new ByteWriter(out);
+  layout.entries.forEach((entry, i) => {
+    encodeEntry(w, header.entrySegment.offset + layout.entryOffsets[i]!, entry, layout.refs[i]!);
+  });
+  let at = header.metadataSegment.offset;
+  for (const part of layout.metadataParts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}

@@ -1,0 +1,21 @@
+import { RandomAccessFile } from './random-access-file.js';
+
+/** Opens each source file once and closes them all together. */
+export class FileCache {
+  private readonly files = new Map<string, Promise<RandomAccessFile>>();
+
+  get(path: string): Promise<RandomAccessFile> {
+    let file = this.files.get(path);
+    if (!file) {
+      file = RandomAccessFile.open(path);
+      this.files.set(path, file);
+    }
+    return file;
+  }
+
+  async closeAll(): Promise<void> {
+    const opened = await Promise.allSettled(this.files.values());
+    this.files.clear();
+    await Promise.all(opened.map((r) => (r.status === 'fulfilled' ? r.value.close() : undefined)));
+  }
+}

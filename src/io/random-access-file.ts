@@ -1,0 +1,57 @@
+import { open, type FileHandle } from 'node:fs/promises';
+import { FormatError, ioError } from '../errors.js';
+
+/** A file opened for positioned reads, which knows its name for messages. */
+export class RandomAccessFile {
+  private constructor(
+    readonly path: string,
+    private readonly handle: FileHandle,
+    readonly size: number,
+  ) {}
+
+  static async open(path: string): Promise<RandomAccessFile> {
+    let handle: FileHandle;
+    try {
+      handle = await open(path, 'r');
+    } catch (error) {
+      throw ioError(path, error, 'open for reading');
+    }
+    try {
+      const stat = await handle.stat();
+      if (!stat.isFile()) throw ioError(path, { code: stat.isDirectory() ? 'EISDIR' : 'EINVAL', message: 'not a regular file' }, 'read');
+      return new RandomAccessFile(path, handle, stat.size);
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
+  }
+
+  /**
+   * Reads exactly `length` bytes at `offset`. The caller has already bounded
+   * `length`; a range past the end of the file is a format error for `what`.
+   */
+  async read(offset: number, length: number, what: string, into?: Uint8Array): Promise<Uint8Array> {
+    if (offset + length > this.size) {
+      throw new FormatError(this.path, offset, `${what} (${length} bytes) runs past the end of the file (${this.size} bytes)`);
+    }
+    const buffer = into ?? new Uint8Array(length);
+    let done = 0;
+    while (done < length) {
+      let bytesRead: number;
+      try {
+        ({ bytesRead } = await this.handle.read(buffer, done, length - done, offset + done));
+      } catch (error) {
+        throw ioError(this.path, error, 'read');
+      }
+      if (bytesRead === 0) {
+        throw new FormatError(this.path, offset + done, `file ended while reading ${what} (did it shrink?)`);
+      }
+      done += bytesRead;
+    }
+    return buffer.subarray(0, length);
+  }
+
+  async close(): Promise<void> {
+    await this.handle.close();
+  }
+}

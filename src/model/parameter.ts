@@ -1,0 +1,41 @@
+/**
+ * Where a parameter's bytes come from. `file` is a byte range of a file on
+ * disk; `fill` is generated content (a pattern repeated to the length; all
+ * zero means a zeroed parameter).
+ */
+export type ByteSource = { kind: 'file'; path: string; offset: number } | { kind: 'fill'; pattern: Uint8Array };
+
+/** How a parameter is stored. */
+export type Storage =
+  | { kind: 'data'; source: ByteSource }
+  | { kind: 'splat'; pattern: Uint8Array }
+  | { kind: 'external'; path: string; offset: number };
+
+export type StorageKind = Storage['kind'];
+
+export interface Parameter {
+  /** Namespace; '' is the global scope. */
+  scope: string;
+  key: string;
+  length: number;
+  metadata?: Uint8Array | undefined;
+  storage: Storage;
+  /** Minimum alignment the source records for the data (0 when unspecified). */
+  alignment: number;
+  /** The file this parameter was read from, for messages. */
+  origin: string;
+}
+
+/** The absolute file offset of a parameter's bytes, when they are in a file. */
+export function fileRange(p: Parameter): { path: string; offset: number } | undefined {
+  if (p.storage.kind === 'data' && p.storage.source.kind === 'file') return p.storage.source;
+  if (p.storage.kind === 'external') return p.storage;
+  return undefined;
+}
+
+/** A pattern repeated to fill a parameter (a splat, or generated contents). */
+export function fillPattern(p: Parameter): Uint8Array | undefined {
+  if (p.storage.kind === 'splat') return p.storage.pattern;
+  if (p.storage.kind === 'data' && p.storage.source.kind === 'fill') return p.storage.source.pattern;
+  return undefined;
+}

@@ -1,0 +1,64 @@
+import { DEFAULT_DATA_ALIGNMENT, EntryType } from '../formats/irpa/constants.js';
+import { encodeArchivePrefix, planArchive, type ArchiveLayout, type EntrySpec } from '../formats/irpa/layout.js';
+import { writeAtomically } from '../io/atomic-output.js';
+import { FileCache } from '../io/file-cache.js';
+import { parameterChunks } from '../io/parameter-bytes.js';
+import { assertNotAnInput } from '../io/same-file.js';
+import { fileRange, fillPattern, type Parameter } from '../model/parameter.js';
+
+export interface IrpaWriterOptions {
+  /** Where data is placed in storage: the next multiple of this (a power of two). Default 64. */
+  alignment?: number;
+}
+
+export interface WrittenArchive {
+  path: string;
+  layout: ArchiveLayout;
+  /** The parameters as the new file holds them, in table order. */
+  parameters: Parameter[];
+}
+
+/** Splats stay splats; everything else gets storage in the archive. */
+export function irpaEntrySpec(p: Parameter, options: IrpaWriterOptions = {}): EntrySpec {
+  const common = { name: p.key, metadata: p.metadata };
+  if (p.storage.kind === 'splat') return { ...common, type: EntryType.Splat, length: p.length, pattern: p.storage.pattern };
+  return { ...common, type: EntryType.Data, length: p.length, alignment: options.alignment ?? DEFAULT_DATA_ALIGNMENT };
+}
+
+/**
+ * Writes parameters, in the order given, as one IRPA archive at `path`:
+ * header, table and metadata first, then each payload copied into its place.
+ * The file appears at `path` only once complete.
+ */
+export async function writeIrpa(path: string, parameters: Parameter[], options: IrpaWriterOptions = {}): Promise<WrittenArchive> {
+  await assertNotAnInput(path, parameters.flatMap((p) => fileRange(p)?.path ?? []));
+  const layout = planArchive(parameters.map((p) => irpaEntrySpec(p, options)));
+  const storageBase = layout.header.storageSegment.offset;
+  const files = new FileCache();
+  try {
+    await writeAtomically(path, async (out) => {
+      // Sizing first leaves every gap, pad and zeroed parameter as a hole of zeros.
+      await out.truncate(layout.totalSize);
+      await out.write(encodeArchivePrefix(layout), 0);
+      for (const [i, entry] of layout.entries.entries()) {
+        if (entry.type !== EntryType.Data) continue;
+        const p = parameters[i]!;
+        if (fillPattern(p)?.every((b) => b === 0)) continue;
+        let at = storageBase + entry.storage.offset;
+        for await (const chunk of parameterChunks(p, files)) {
+          await out.write(chunk, at);
+          at += chunk.length;
+        }
+      }
+    });
+  } finally {
+    await files.closeAll();
+  }
+  const written = layout.entries.map((entry, i): Parameter => {
+    const p = parameters[i]!;
+    const storage: Parameter['storage'] =
+      entry.type === EntryType.Data ? { kind: 'data', source: { kind: 'file', path, offset: storageBase + entry.storage.offset } } : p.storage;
+    return { ...p, storage, alignment: entry.minimumAlignment, origin: path };
+  });
+  return { path, layout, parameters: written };
+}

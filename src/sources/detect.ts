@@ -1,0 +1,20 @@
+/** Parameter file formats, told apart by their first bytes (never by name). */
+export type FormatName = 'irpa' | 'gguf' | 'safetensors';
+
+/** Bytes to read from the start of a file to tell its format. */
+export const SNIFF_BYTES = 16;
+
+export function detectFormat(head: Uint8Array): FormatName | undefined {
+  const ascii = (start: number, end: number) => String.fromCharCode(...head.subarray(start, end));
+  if (head.length >= 4 && ascii(0, 4) === 'IRPA') return 'irpa';
+  if (head.length >= 4 && ascii(0, 4) === 'GGUF') return 'gguf';
+  // safetensors: a u64 JSON header length, then the JSON object.
+  if (head.length >= 9 && head[8] === 0x7b /* { */) return 'safetensors';
+  return undefined;
+}
+
+export function describeHead(head: Uint8Array): string {
+  if (head.length === 0) return 'the file is empty';
+  const shown = Array.from(head.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(' ');
+  return `unrecognized format (first bytes: ${shown}); expected an IRPA, GGUF or safetensors file`;
+}
