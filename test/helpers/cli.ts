@@ -1,0 +1,32 @@
+import { spawnSync } from 'node:child_process';
+import { main } from '../../src/cli/main.js';
+import { cliPath } from './paths.js';
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command line in this process, capturing what it prints. */
+export async function runCli(args: string[]): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(args, {
+    out: (text) => void (stdout += text),
+    err: (text) => void (stderr += text),
+    interactive: false,
+  });
+  return { code, stdout, stderr };
+}
+
+/** Runs the installed binary in a child process. */
+export function spawnCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; nodeArgs?: string[] } = {}): CliResult {
+  const r = spawnSync(process.execPath, [...(options.nodeArgs ?? []), cliPath, ...args], {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}

@@ -1,0 +1,21 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root (tests run compiled from dist/test/). */
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/** Files made by IREE's and other tools, kept beside the repository. */
+export const sharedDir = process.env.PARAMFLOW_SHARED ?? resolve(repoRoot, '../shared');
+export const vectorsDir = join(sharedDir, 'vectors');
+export const hasVectors = existsSync(join(vectorsDir, 'MANIFEST.tsv'));
+
+export const cliPath = join(repoRoot, 'bin/paramflow.js');
+
+/** A fresh temporary directory, removed by the returned cleanup. */
+export async function tempDir(): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'paramflow-test-'));
+  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}

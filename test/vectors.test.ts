@@ -1,0 +1,114 @@
+import test from 'ava';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { runCli } from './helpers/cli.js';
+import { hasVectors, tempDir, vectorsDir } from './helpers/paths.js';
+
+/**
+ * Conformance with IREE's own tools: every `iree-create-parameters` row of
+ * the manifest, run as `paramflow create`, gives the same bytes and prints the
+ * same table; every archive dumps to IREE's listing.
+ */
+interface Row {
+  id: string;
+  tool: string;
+  args: string[];
+  output: string;
+  sha256: string;
+}
+
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+function manifest(): Row[] {
+  const text = readFileSync(join(vectorsDir, 'MANIFEST.tsv'), 'utf8');
+  return text
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((line) => {
+      const [id, tool, args, output, sha] = line.split('\t');
+      return { id: id!, tool: tool!, args: args!.split(' '), output: output!, sha256: sha! };
+    });
+}
+
+if (!hasVectors) {
+  test('IREE conformance vectors', (t) => t.fail(`no vectors at ${vectorsDir}; set PARAMFLOW_SHARED to the shared/ folder`));
+} else {
+  const rows = manifest().filter((r) => r.tool === 'create');
+
+  for (const row of rows) {
+    test(`create ${row.id} matches iree-create-parameters byte for byte`, async (t) => {
+      const { dir, cleanup } = await tempDir();
+      try {
+        const output = join(dir, `${row.id}.irpa`);
+        const args = row.args.map((a) => (a.startsWith('--output=') ? `--output=${output}` : a));
+        const r = await runCli(['create', ...args]);
+        t.is(r.code, 0, r.stderr);
+        t.is(sha256(await readFile(output)), row.sha256);
+        t.is(r.stdout, await readFile(join(vectorsDir, 'stdout', `${row.id}.stdout.txt`), 'utf8'));
+      } finally {
+        await cleanup();
+      }
+    });
+  }
+
+  const archives = [
+    ...readdirSync(join(vectorsDir, 'out')).filter((f) => f.endsWith('.irpa')).map((f) => ({ file: `out/${f}`, dump: `${f.replace(/\.irpa$/, '')}.dump.txt` })),
+    ...readdirSync(join(vectorsDir, 'inputs')).filter((f) => f.endsWith('.irpa')).map((f) => ({ file: `inputs/${f}`, dump: `inputs-${f}.dump.txt` })),
+  ];
+
+  for (const { file, dump } of archives) {
+    test(`dump ${file} prints iree-dump-parameters' listing and the bytes it points at`, async (t) => {
+      const path = join(vectorsDir, file);
+      const expected = await readFile(join(vectorsDir, 'dump', dump), 'utf8');
+      const listing = await runCli(['dump', `--parameters=${path}`]);
+      t.is(listing.code, 0, listing.stderr);
+      t.is(listing.stdout, expected);
+
+      // The hashes paramflow reports are those of the bytes at IREE's offsets.
+      const bytes = await readFile(path);
+      const rows = [...expected.matchAll(/^ +(\d+|-) \| +(\d+|-) \| +(\d+) \| `(.*)`$/gm)];
+      const json = await runCli(['dump', `--parameters=${path}`, '--json', '--hash']);
+      const objects = json.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+      t.is(objects.length, rows.length);
+      rows.forEach(([, start, end, length, key], i) => {
+        const o = objects[i];
+        t.is(o.key, key);
+        t.is(o.length, Number(length));
+        t.is(o.storage, start === '-' ? 'splat' : 'data');
+        if (start !== '-') t.is(o.sha256, sha256(bytes.subarray(Number(start), Number(end))));
+      });
+    });
+  }
+
+  test('dump lists several scopes as IREE does', async (t) => {
+    // IREE's scoped listing also covers GGUF and safetensors; the IRPA part is ours to match here.
+    const expected = await readFile(join(vectorsDir, 'dump', 'scoped.dump.txt'), 'utf8');
+    const globalPart = expected.slice(expected.lastIndexOf('//===---', expected.indexOf('<global>')));
+    const r = await runCli(['dump', `--parameters=${join(vectorsDir, 'inputs/mixed.irpa')}`]);
+    t.is(r.stdout, globalPart);
+  });
+
+  test('dump --extract writes what IREE extracted, and splats expanded', async (t) => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      const c01 = join(vectorsDir, 'out/c01.irpa');
+      const out = join(dir, 'pattern2.bin');
+      const r = await runCli(['dump', `--parameters=${c01}`, `--extract=my.pattern_param_2=${out}`]);
+      t.is(r.code, 0, r.stderr);
+      t.true(r.stdout.endsWith(`Extracting parameter \`my.pattern_param_2\` (64b) to \`${out}\`...\n`));
+      t.deepEqual(await readFile(out), await readFile(join(vectorsDir, 'extract/pattern2.bin')));
+
+      const splat = join(dir, 'splat.bin');
+      const s = await runCli(['dump', `--parameters=x=${join(vectorsDir, 'out/c02.irpa')}`, `--extract=x::my.splat_param_2=${splat}`]);
+      t.is(s.code, 0, s.stderr);
+      const bytes = await readFile(splat);
+      t.is(bytes.length, 2 * 4096 * 2);
+      t.true(bytes.every((b, i) => b === (i % 2 === 0 ? 123 : 0)));
+    } finally {
+      await cleanup();
+    }
+  });
+}
