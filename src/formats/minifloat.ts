@@ -25,7 +25,8 @@ export function narrowFloat(value: number, format: MiniFloatFormat): number {
   const signBit = 1 << (E + M);
   const expAllOnes = (1 << E) - 1;
   const mantMask = (1 << M) - 1;
-  const nan = format.nanAsNegZero ? signBit : signBit | (expAllOnes << M) | mantMask;
+  // NaN carries no sign here (JS cannot see it); FNUZ formats spell NaN as -0.
+  const nan = format.nanAsNegZero ? signBit : (expAllOnes << M) | mantMask;
   if (Number.isNaN(value)) return nan;
   const f = Math.fround(value);
   const sign = f < 0 || Object.is(f, -0) ? signBit : 0;
