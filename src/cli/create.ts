@@ -6,7 +6,7 @@ import { UsageError } from '../errors.js';
 import type { Parameter } from '../model/parameter.js';
 import { writeIrpa } from '../sinks/irpa-writer.js';
 import type { Command } from './command.js';
-import { helpText, parseFlags, type FlagSpec } from './flags.js';
+import type { FlagSpec } from './flags.js';
 import { scopeListing } from './listing.js';
 import { describeParameterJson } from './parameter-json.js';
 
@@ -52,13 +52,10 @@ function declare(flag: string, text: string, kind: 'data' | 'splat'): Parameter 
 export const create: Command = {
   name: 'create',
   summary: 'Create an IRPA archive of zeroed, patterned or splatted parameters',
-  async run(args, io) {
-    const flags = parseFlags('create', args, FLAGS);
-    if (flags.help) {
-      io.out(helpText(USAGE, SUMMARY, FLAGS));
-      return 0;
-    }
-    if (flags.positionals.length > 0) throw new UsageError(`unexpected argument '${flags.positionals[0]}'`);
+  usage: USAGE,
+  description: SUMMARY,
+  flags: FLAGS,
+  async execute(flags, io) {
     const output = flags.strings.get('output');
     if (!output) throw new UsageError('missing --output=FILE.irpa');
     const alignment = flags.ints.get('alignment') ?? 64;

@@ -6,7 +6,7 @@ import { parameterChunks } from '../io/parameter-bytes.js';
 import { assertNotAnInput } from '../io/same-file.js';
 import { fileRange, type Parameter } from '../model/parameter.js';
 import type { Command } from './command.js';
-import { helpText, parseFlags, type FlagSpec } from './flags.js';
+import type { FlagSpec } from './flags.js';
 import { scopeListing } from './listing.js';
 import { describeParameterJson } from './parameter-json.js';
 import { loadParameterIndex } from './parameters-flag.js';
@@ -56,15 +56,10 @@ function parseExtract(text: string): { scope: string; key: string; path: string 
 export const dump: Command = {
   name: 'dump',
   summary: 'List parameters of IRPA files and extract them',
-  async run(args, io) {
-    const flags = parseFlags('dump', args, FLAGS);
-    if (flags.help) {
-      io.out(helpText(USAGE, SUMMARY, FLAGS));
-      return 0;
-    }
-    if (flags.positionals.length > 0) {
-      throw new UsageError(`unexpected argument '${flags.positionals[0]}'; name files with --parameters=FILE`);
-    }
+  usage: USAGE,
+  description: SUMMARY,
+  flags: FLAGS,
+  async execute(flags, io) {
     const parameterFlags = flags.lists.get('parameters') ?? [];
     if (parameterFlags.length === 0) throw new UsageError('missing --parameters=[SCOPE=]FILE');
     const extracts = (flags.lists.get('extract') ?? []).map(parseExtract);

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { ParamflowError } from '../errors.js';
+import { ParamflowError, UsageError } from '../errors.js';
 import { removePendingOutputs } from '../io/atomic-output.js';
 import type { Command, CommandIO } from './command.js';
 import { create } from './create.js';
 import { dump } from './dump.js';
-import { suggest } from './flags.js';
+import { helpText, parseFlags, suggest } from './flags.js';
 
 const COMMANDS: Command[] = [create, dump];
 
@@ -29,15 +29,35 @@ Run 'paramflow COMMAND --help' for a command's flags.
 export const processIO: CommandIO = {
   out: (text) => void process.stdout.write(text),
   err: (text) => void process.stderr.write(text),
-  interactive: Boolean(process.stdout.isTTY),
+  interactive: Boolean(process.stderr.isTTY),
 };
 
-let signalsInstalled = false;
+async function run(command: Command, args: string[], io: CommandIO): Promise<number> {
+  const flags = parseFlags(command.name, args, command.flags);
+  if (flags.help) {
+    io.out(helpText(command.usage, command.description, command.flags));
+    return 0;
+  }
+  const { min, max, hint } = command.positionals ?? { min: 0, max: 0, hint: 'name files with --parameters=FILE' };
+  if (flags.positionals.length > max) throw new UsageError(`unexpected argument '${flags.positionals[max]}'; ${hint}`);
+  if (flags.positionals.length < min) throw new UsageError(`missing argument: ${hint}`);
+  return command.execute(flags, io);
+}
 
-/** A stopped command leaves no temporary file behind. */
-function installSignalHandlers(): void {
-  if (signalsInstalled) return;
-  signalsInstalled = true;
+let handlersInstalled = false;
+
+/**
+ * A stopped command leaves no temporary file behind, and output piped into a
+ * reader that quits early (`| head`) ends the command quietly.
+ */
+function installProcessHandlers(): void {
+  if (handlersInstalled) return;
+  handlersInstalled = true;
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    removePendingOutputs();
+    process.exit(0);
+  });
   for (const [signal, code] of [
     ['SIGINT', 130],
     ['SIGTERM', 143],
@@ -52,7 +72,7 @@ function installSignalHandlers(): void {
 
 /** Runs one command line; returns the exit status (0 done, 1 bad data or I/O, 2 bad usage). */
 export async function main(argv: string[], io: CommandIO = processIO): Promise<number> {
-  installSignalHandlers();
+  installProcessHandlers();
   const [name, ...args] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.out(usage());
@@ -68,7 +88,7 @@ export async function main(argv: string[], io: CommandIO = processIO): Promise<n
     return 2;
   }
   try {
-    return await command.run(args, io);
+    return await run(command, args, io);
   } catch (error) {
     if (error instanceof ParamflowError) {
       io.err(`paramflow ${name}: error: ${error.message}\n`);
