@@ -12,7 +12,7 @@ import { describeParameterJson } from './parameter-json.js';
 import { loadParameterIndex } from './parameters-flag.js';
 
 const FLAGS: FlagSpec[] = [
-  { name: 'parameters', kind: 'list', value: '[SCOPE=]FILE', help: 'A parameter file (IRPA), in the global scope or in SCOPE' },
+  { name: 'parameters', kind: 'list', value: '[SCOPE=]FILE', help: 'A parameter file (IRPA, GGUF or safetensors), in the global scope or in SCOPE' },
   { name: 'extract', kind: 'list', value: '[SCOPE::]KEY=FILE', help: "Writes a parameter's bytes to FILE (splats expanded)" },
   { name: 'json', kind: 'bool', help: 'Print one JSON object per parameter instead of the table' },
   { name: 'hash', kind: 'bool', help: "Add the sha256 of each parameter's bytes" },
@@ -55,7 +55,7 @@ function parseExtract(text: string): { scope: string; key: string; path: string 
 
 export const dump: Command = {
   name: 'dump',
-  summary: 'List parameters of IRPA files and extract them',
+  summary: 'List parameters of IRPA, GGUF and safetensors files and extract them',
   usage: USAGE,
   description: SUMMARY,
   flags: FLAGS,
@@ -68,6 +68,7 @@ export const dump: Command = {
     const verbose = flags.bools.get('verbose') ?? false;
 
     const { index, sources } = await loadParameterIndex(parameterFlags);
+    for (const source of sources) for (const note of source.notes) io.err(`paramflow dump: note: ${source.path}: ${note}\n`);
     for (const repeated of index.duplicates()) io.err(`paramflow dump: note: key ${repeated}; lookups use the first\n`);
     const files = new FileCache();
     try {

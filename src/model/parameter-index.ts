@@ -4,11 +4,13 @@ import type { Parameter } from './parameter.js';
 /**
  * Parameters grouped by scope, scopes in order of first appearance and
  * parameters in the order they were added, addressed as `scope::key`.
- * A key may repeat within a scope (IREE's tools can write such archives);
- * lookups find the first.
+ * A key given by two files of one scope is an error; a key repeated within
+ * one file is tolerated (IREE's tools can write such archives) and lookups
+ * find the first.
  */
 export class ParameterIndex {
   private readonly scopes = new Map<string, Parameter[]>();
+  private readonly firsts = new Map<string, Map<string, Parameter>>();
 
   /** Registers a scope, so it is listed even when its files hold nothing. */
   addScope(scope: string): Parameter[] {
@@ -22,6 +24,16 @@ export class ParameterIndex {
 
   add(parameter: Parameter): void {
     this.addScope(parameter.scope).push(parameter);
+    let firsts = this.firsts.get(parameter.scope);
+    if (!firsts) {
+      firsts = new Map();
+      this.firsts.set(parameter.scope, firsts);
+    }
+    const first = firsts.get(parameter.key);
+    if (!first) firsts.set(parameter.key, parameter);
+    else if (first.origin !== parameter.origin) {
+      throw new DataError(`parameter ${describeKey(parameter.scope, parameter.key)} is in both ${first.origin} and ${parameter.origin}`);
+    }
   }
 
   scopeNames(): string[] {
@@ -54,7 +66,7 @@ export class ParameterIndex {
       const known = this.scopeNames().map(describeScope).join(', ');
       throw new DataError(`no scope ${describeScope(scope)} (scopes: ${known || 'none'})`);
     }
-    const found = list.find((p) => p.key === key);
+    const found = this.firsts.get(scope)?.get(key);
     if (!found) throw new DataError(`no parameter ${describeKey(scope, key)}`);
     return found;
   }

@@ -13,6 +13,16 @@ export type Storage =
 
 export type StorageKind = Storage['kind'];
 
+/** Tensor facts a source knows, kept for writers that need them (safetensors, GGUF). */
+export interface TensorInfo {
+  /** The source format's type name: a safetensors dtype (`F32`, `BF16`) or a ggml type (`Q4_K`). */
+  dtype: string;
+  /** Row-major shape, outermost dimension first. */
+  shape: number[];
+  /** The ggml type id, for GGUF sources. */
+  ggmlType?: number;
+}
+
 export interface Parameter {
   /** Namespace; '' is the global scope. */
   scope: string;
@@ -22,6 +32,7 @@ export interface Parameter {
   storage: Storage;
   /** Minimum alignment the source records for the data (0 when unspecified). */
   alignment: number;
+  tensor?: TensorInfo;
   /** The file this parameter was read from, for messages. */
   origin: string;
 }

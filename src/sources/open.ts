@@ -1,31 +1,48 @@
 import { FormatError } from '../errors.js';
+import type { GgufHeader } from '../formats/gguf/decode.js';
 import { RandomAccessFile } from '../io/random-access-file.js';
 import type { Parameter } from '../model/parameter.js';
 import { describeHead, detectFormat, SNIFF_BYTES, type FormatName } from './detect.js';
+import { ggufParameters, readGgufHeader } from './gguf.js';
 import { irpaParameters, readIrpaArchives } from './irpa.js';
+import { readSafetensorsHeader, safetensorsParameters } from './safetensors.js';
 
 export interface OpenedSource {
   path: string;
   format: FormatName;
+  /** Parameters in file order. */
   parameters: Parameter[];
+  /** GGUF key/value metadata, for GGUF sources. */
+  gguf?: GgufHeader;
+  /** safetensors `__metadata__`, for safetensors sources. */
+  safetensorsMetadata?: Record<string, string>;
+  /** Things worth telling a user that are not errors. */
+  notes: string[];
 }
 
-type Reader = (file: RandomAccessFile, scope: string) => Promise<Parameter[]>;
+type Reader = (file: RandomAccessFile, scope: string) => Promise<Omit<OpenedSource, 'path' | 'format'>>;
 
-const readers: Partial<Record<FormatName, Reader>> = {
-  irpa: async (file, scope) => irpaParameters(file.path, await readIrpaArchives(file), scope),
+const readers: Record<FormatName, Reader> = {
+  irpa: async (file, scope) => ({ parameters: irpaParameters(file.path, await readIrpaArchives(file), scope), notes: [] }),
+  gguf: async (file, scope) => {
+    const header = await readGgufHeader(file);
+    const notes = [...header.duplicateKeys].map(([key, n]) => `metadata key '${key}' is stored ${n} times; the last value is used`);
+    return { parameters: ggufParameters(file.path, header, scope), gguf: header, notes };
+  },
+  safetensors: async (file, scope) => {
+    const header = await readSafetensorsHeader(file);
+    return { parameters: safetensorsParameters(file.path, header, scope), safetensorsMetadata: header.metadata, notes: [] };
+  },
 };
 
-/** Opens a parameter file of any supported format and lists its parameters in file order. */
+/** Opens a parameter file, telling its format by its first bytes, and lists its parameters. */
 export async function openSource(path: string, scope = ''): Promise<OpenedSource> {
   const file = await RandomAccessFile.open(path);
   try {
     const head = await file.read(0, Math.min(SNIFF_BYTES, file.size), 'file header');
     const format = detectFormat(head);
     if (format === undefined) throw new FormatError(path, 0, describeHead(head));
-    const reader = readers[format];
-    if (!reader) throw new FormatError(path, 0, `${format} files cannot be read by this version of paramflow`);
-    return { path, format, parameters: await reader(file, scope) };
+    return { path, format, ...(await readers[format](file, scope)) };
   } finally {
     await file.close();
   }

@@ -1,0 +1,94 @@
+import { FormatError } from '../../errors.js';
+
+/** Thrown when a parse needs bytes past the window it was given (not past the file). */
+export class NeedMoreBytes extends Error {
+  constructor(readonly atLeast: number) {
+    super(`need ${atLeast} bytes`);
+  }
+}
+
+const utf8 = new TextDecoder('utf-8');
+
+/**
+ * Sequential reads of a GGUF file's leading bytes in either byte order. The
+ * window may end before the file does: reading past it asks the caller for a
+ * larger window; reading past the file is a format error.
+ */
+export class GgufCursor {
+  pos = 0;
+  private readonly view: DataView;
+
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly file: string,
+    readonly fileSize: number,
+    public littleEndian = true,
+  ) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  fail(offset: number, detail: string): never {
+    throw new FormatError(this.file, offset, detail);
+  }
+
+  /** Bytes left in the file (not the window) after the cursor. */
+  get remaining(): number {
+    return this.fileSize - this.pos;
+  }
+
+  private need(n: number, what: string): number {
+    const at = this.pos;
+    if (at + n > this.fileSize) this.fail(at, `truncated file: ${what} needs ${n} bytes, only ${Math.max(0, this.fileSize - at)} left`);
+    if (at + n > this.bytes.length) throw new NeedMoreBytes(at + n);
+    this.pos += n;
+    return at;
+  }
+
+  u8(what: string): number {
+    return this.view.getUint8(this.need(1, what));
+  }
+  i8(what: string): number {
+    return this.view.getInt8(this.need(1, what));
+  }
+  u16(what: string): number {
+    return this.view.getUint16(this.need(2, what), this.littleEndian);
+  }
+  i16(what: string): number {
+    return this.view.getInt16(this.need(2, what), this.littleEndian);
+  }
+  u32(what: string): number {
+    return this.view.getUint32(this.need(4, what), this.littleEndian);
+  }
+  i32(what: string): number {
+    return this.view.getInt32(this.need(4, what), this.littleEndian);
+  }
+  f32(what: string): number {
+    return this.view.getFloat32(this.need(4, what), this.littleEndian);
+  }
+  f64(what: string): number {
+    return this.view.getFloat64(this.need(8, what), this.littleEndian);
+  }
+  u64big(what: string): bigint {
+    return this.view.getBigUint64(this.need(8, what), this.littleEndian);
+  }
+  i64big(what: string): bigint {
+    return this.view.getBigInt64(this.need(8, what), this.littleEndian);
+  }
+
+  /** A u64 count or offset, refused when it cannot be a real one. */
+  u64(what: string): number {
+    const at = this.pos;
+    const value = this.u64big(what);
+    if (value > BigInt(Number.MAX_SAFE_INTEGER)) this.fail(at, `${what} ${value} is out of range`);
+    return Number(value);
+  }
+
+  /** A u64-length-prefixed UTF-8 string. */
+  string(what: string): string {
+    const at = this.pos;
+    const length = this.u64big(`${what} length`);
+    if (length > BigInt(this.remaining)) this.fail(at, `${what} length ${length} is larger than the rest of the file (${this.remaining} bytes)`);
+    const start = this.need(Number(length), what);
+    return utf8.decode(this.bytes.subarray(start, start + Number(length)));
+  }
+}

@@ -1,0 +1,186 @@
+import { alignUp, isPowerOfTwo } from '../bytes.js';
+import { GgufCursor } from './cursor.js';
+import { DEFAULT_ALIGNMENT, ggmlType, GgufValueType, MAX_DIMS, VALUE_SIZE, type GgmlType } from './types.js';
+
+export type GgufScalar = number | bigint | boolean | string;
+export interface GgufArray {
+  itemType: GgufValueType;
+  items: GgufValue[];
+}
+export type GgufValue = GgufScalar | GgufArray;
+
+export interface GgufKv {
+  key: string;
+  type: GgufValueType;
+  value: GgufValue;
+  /** File offset of the key, for messages. */
+  offset: number;
+}
+
+export interface GgufTensorInfo {
+  name: string;
+  /** ggml order: dims[0] is the innermost (contiguous) dimension. */
+  dims: number[];
+  type: GgmlType;
+  /** Offset relative to the data section. */
+  offset: number;
+  /** Bytes, from the type table. */
+  size: number;
+  /** File offset of the tensor info, for messages. */
+  infoOffset: number;
+}
+
+export interface GgufHeader {
+  version: number;
+  littleEndian: boolean;
+  /** Metadata by key; a key stored twice keeps its later value. */
+  kv: Map<string, GgufKv>;
+  /** Keys stored more than once, with how often. */
+  duplicateKeys: Map<string, number>;
+  tensors: GgufTensorInfo[];
+  alignment: number;
+  /** Absolute file offset of the data section. */
+  dataOffset: number;
+}
+
+/** Caps on what a file may make the reader build. */
+export const MAX_ARRAY_DEPTH = 16;
+const MIN_KV_BYTES = 8 + 4 + 1;
+const MIN_TENSOR_INFO_BYTES = 8 + 4 + 4 + 8;
+
+/**
+ * Decodes a GGUF header (v2 or v3, either byte order): metadata and tensor
+ * infos, validated against the type table and the file's size.
+ */
+export function decodeGguf(bytes: Uint8Array, file: string, fileSize: number): GgufHeader {
+  const c = new GgufCursor(bytes, file, fileSize);
+  const magic = c.u32('magic');
+  if (magic !== 0x46554747) c.fail(0, 'not a GGUF file (magic is not "GGUF")');
+  let version = c.u32('version');
+  // A byte-swapped version (gguf-py's big-endian files) has its value in the high half.
+  if (version !== 0 && (version & 0xffff) === 0) {
+    c.littleEndian = false;
+    version = new DataView(bytes.buffer, bytes.byteOffset).getUint32(4, false);
+  }
+  if (version === 1) c.fail(4, 'GGUF version 1 is obsolete and not supported; convert the file with a current llama.cpp');
+  if (version !== 2 && version !== 3) c.fail(4, `unsupported GGUF version ${version} (this reader knows 2 and 3)`);
+
+  const countsAt = c.pos;
+  const tensorCount = c.u64('tensor_count');
+  const kvCount = c.u64('kv_count');
+  if (tensorCount * MIN_TENSOR_INFO_BYTES + kvCount * MIN_KV_BYTES > c.remaining) {
+    c.fail(countsAt, `tensor_count ${tensorCount} and kv_count ${kvCount} are more than a file of ${fileSize} bytes can hold`);
+  }
+
+  const kv = new Map<string, GgufKv>();
+  const duplicateKeys = new Map<string, number>();
+  for (let i = 0; i < kvCount; ++i) {
+    const offset = c.pos;
+    const key = c.string(`metadata key ${i}`);
+    const typeAt = c.pos;
+    const type = c.u32(`type of '${key}'`);
+    const value = readValue(c, type, typeAt, key, 0);
+    if (kv.has(key)) duplicateKeys.set(key, (duplicateKeys.get(key) ?? 1) + 1);
+    kv.set(key, { key, type, value, offset });
+  }
+
+  const alignment = readAlignment(c, kv.get('general.alignment'));
+  const tensors: GgufTensorInfo[] = [];
+  const names = new Set<string>();
+  for (let i = 0; i < tensorCount; ++i) {
+    const info = readTensorInfo(c, i);
+    if (names.has(info.name)) c.fail(info.infoOffset, `tensor '${info.name}' is stored twice`);
+    names.add(info.name);
+    tensors.push(info);
+  }
+  const dataOffset = alignUp(c.pos, alignment);
+  for (const t of tensors) {
+    if (t.offset % alignment !== 0) c.fail(t.infoOffset, `tensor '${t.name}' offset ${t.offset} is not a multiple of the alignment ${alignment}`);
+    if (dataOffset + t.offset + t.size > fileSize) {
+      c.fail(t.infoOffset, `tensor '${t.name}' data (${t.size} bytes at ${dataOffset + t.offset}) runs past the end of the file (${fileSize} bytes)`);
+    }
+  }
+  return { version, littleEndian: c.littleEndian, kv, duplicateKeys, tensors, alignment, dataOffset };
+}
+
+function readValue(c: GgufCursor, type: number, typeAt: number, key: string, depth: number): GgufValue {
+  const what = `value of '${key}'`;
+  switch (type) {
+    case GgufValueType.UINT8:
+      return c.u8(what);
+    case GgufValueType.INT8:
+      return c.i8(what);
+    case GgufValueType.UINT16:
+      return c.u16(what);
+    case GgufValueType.INT16:
+      return c.i16(what);
+    case GgufValueType.UINT32:
+      return c.u32(what);
+    case GgufValueType.INT32:
+      return c.i32(what);
+    case GgufValueType.FLOAT32:
+      return c.f32(what);
+    case GgufValueType.BOOL:
+      return c.u8(what) !== 0;
+    case GgufValueType.STRING:
+      return c.string(what);
+    case GgufValueType.UINT64:
+      return c.u64big(what);
+    case GgufValueType.INT64:
+      return c.i64big(what);
+    case GgufValueType.FLOAT64:
+      return c.f64(what);
+    case GgufValueType.ARRAY: {
+      if (depth >= MAX_ARRAY_DEPTH) c.fail(typeAt, `arrays in '${key}' nest deeper than ${MAX_ARRAY_DEPTH}`);
+      const itemTypeAt = c.pos;
+      const itemType = c.u32(`array item type of '${key}'`);
+      const countAt = c.pos;
+      const count = c.u64(`array length of '${key}'`);
+      const minItem = VALUE_SIZE[itemType as GgufValueType] ?? (itemType === GgufValueType.STRING ? 8 : 12);
+      if (count * minItem > c.remaining) {
+        c.fail(countAt, `array length ${count} of '${key}' is more than the rest of the file can hold`);
+      }
+      const items: GgufValue[] = new Array(count);
+      for (let i = 0; i < count; ++i) items[i] = readValue(c, itemType, itemTypeAt, key, depth + 1);
+      return { itemType, items };
+    }
+    default:
+      return c.fail(typeAt, `unknown metadata value type ${type} for '${key}'`);
+  }
+}
+
+function readAlignment(c: GgufCursor, entry: GgufKv | undefined): number {
+  if (!entry) return DEFAULT_ALIGNMENT;
+  const value = entry.value;
+  const n = typeof value === 'bigint' ? Number(value) : value;
+  if (typeof n !== 'number' || typeof entry.value === 'boolean' || !isPowerOfTwo(n)) {
+    c.fail(entry.offset, `general.alignment must be a power of two, not ${String(value)}`);
+  }
+  return n;
+}
+
+function readTensorInfo(c: GgufCursor, index: number): GgufTensorInfo {
+  const infoOffset = c.pos;
+  const name = c.string(`tensor ${index} name`);
+  const nDimsAt = c.pos;
+  const nDims = c.u32(`dimension count of '${name}'`);
+  if (nDims > MAX_DIMS) c.fail(nDimsAt, `tensor '${name}' has ${nDims} dimensions; ggml allows at most ${MAX_DIMS}`);
+  const dims: number[] = [];
+  let elements = 1n;
+  for (let d = 0; d < nDims; ++d) {
+    const dim = c.u64big(`dimension ${d} of '${name}'`);
+    elements *= dim;
+    if (elements > BigInt(Number.MAX_SAFE_INTEGER)) c.fail(nDimsAt, `tensor '${name}' dimensions overflow: their product passes 2^53`);
+    dims.push(Number(dim));
+  }
+  const typeAt = c.pos;
+  const typeId = c.u32(`type of '${name}'`);
+  const type = ggmlType(typeId);
+  if (!type) c.fail(typeAt, `tensor '${name}' has unknown ggml type ${typeId}`);
+  const offset = c.u64(`offset of '${name}'`);
+  const n = Number(elements);
+  if ((dims[0] ?? 1) % type.blockElements !== 0) {
+    c.fail(nDimsAt, `tensor '${name}' row of ${dims[0]} elements is not a multiple of the ${type.name} block size ${type.blockElements}`);
+  }
+  return { name, dims, type, offset, size: (n / type.blockElements) * type.blockBytes, infoOffset };
+}

@@ -1,0 +1,97 @@
+/** GGUF metadata value types. */
+export enum GgufValueType {
+  UINT8 = 0,
+  INT8 = 1,
+  UINT16 = 2,
+  INT16 = 3,
+  UINT32 = 4,
+  INT32 = 5,
+  FLOAT32 = 6,
+  BOOL = 7,
+  STRING = 8,
+  ARRAY = 9,
+  UINT64 = 10,
+  INT64 = 11,
+  FLOAT64 = 12,
+}
+
+/** Bytes of each fixed-size value type. */
+export const VALUE_SIZE: Partial<Record<GgufValueType, number>> = {
+  [GgufValueType.UINT8]: 1,
+  [GgufValueType.INT8]: 1,
+  [GgufValueType.BOOL]: 1,
+  [GgufValueType.UINT16]: 2,
+  [GgufValueType.INT16]: 2,
+  [GgufValueType.UINT32]: 4,
+  [GgufValueType.INT32]: 4,
+  [GgufValueType.FLOAT32]: 4,
+  [GgufValueType.UINT64]: 8,
+  [GgufValueType.INT64]: 8,
+  [GgufValueType.FLOAT64]: 8,
+};
+
+export interface GgmlType {
+  id: number;
+  name: string;
+  /** Elements per block. */
+  blockElements: number;
+  /** Bytes per block. */
+  blockBytes: number;
+}
+
+const K = 256; // QK_K, the K-quant super-block
+
+/**
+ * The ggml type table as llama.cpp has it today. Ids 4, 5 (Q4_2, Q4_3) and
+ * 31-33, 36-38 (the interleaved Q4_0_x_x / IQ4_NL_x_x repacks) were retired
+ * and are never written to files.
+ */
+export const GGML_TYPES: GgmlType[] = [
+  { id: 0, name: 'F32', blockElements: 1, blockBytes: 4 },
+  { id: 1, name: 'F16', blockElements: 1, blockBytes: 2 },
+  { id: 2, name: 'Q4_0', blockElements: 32, blockBytes: 18 },
+  { id: 3, name: 'Q4_1', blockElements: 32, blockBytes: 20 },
+  { id: 6, name: 'Q5_0', blockElements: 32, blockBytes: 22 },
+  { id: 7, name: 'Q5_1', blockElements: 32, blockBytes: 24 },
+  { id: 8, name: 'Q8_0', blockElements: 32, blockBytes: 34 },
+  { id: 9, name: 'Q8_1', blockElements: 32, blockBytes: 36 },
+  { id: 10, name: 'Q2_K', blockElements: K, blockBytes: 84 },
+  { id: 11, name: 'Q3_K', blockElements: K, blockBytes: 110 },
+  { id: 12, name: 'Q4_K', blockElements: K, blockBytes: 144 },
+  { id: 13, name: 'Q5_K', blockElements: K, blockBytes: 176 },
+  { id: 14, name: 'Q6_K', blockElements: K, blockBytes: 210 },
+  { id: 15, name: 'Q8_K', blockElements: K, blockBytes: 292 },
+  { id: 16, name: 'IQ2_XXS', blockElements: K, blockBytes: 66 },
+  { id: 17, name: 'IQ2_XS', blockElements: K, blockBytes: 74 },
+  { id: 18, name: 'IQ3_XXS', blockElements: K, blockBytes: 98 },
+  { id: 19, name: 'IQ1_S', blockElements: K, blockBytes: 50 },
+  { id: 20, name: 'IQ4_NL', blockElements: 32, blockBytes: 18 },
+  { id: 21, name: 'IQ3_S', blockElements: K, blockBytes: 110 },
+  { id: 22, name: 'IQ2_S', blockElements: K, blockBytes: 82 },
+  { id: 23, name: 'IQ4_XS', blockElements: K, blockBytes: 136 },
+  { id: 24, name: 'I8', blockElements: 1, blockBytes: 1 },
+  { id: 25, name: 'I16', blockElements: 1, blockBytes: 2 },
+  { id: 26, name: 'I32', blockElements: 1, blockBytes: 4 },
+  { id: 27, name: 'I64', blockElements: 1, blockBytes: 8 },
+  { id: 28, name: 'F64', blockElements: 1, blockBytes: 8 },
+  { id: 29, name: 'IQ1_M', blockElements: K, blockBytes: 56 },
+  { id: 30, name: 'BF16', blockElements: 1, blockBytes: 2 },
+  { id: 34, name: 'TQ1_0', blockElements: K, blockBytes: 54 },
+  { id: 35, name: 'TQ2_0', blockElements: K, blockBytes: 66 },
+  { id: 39, name: 'MXFP4', blockElements: 32, blockBytes: 17 },
+];
+
+const BY_ID = new Map(GGML_TYPES.map((t) => [t.id, t]));
+const BY_NAME = new Map(GGML_TYPES.map((t) => [t.name, t]));
+
+export function ggmlType(id: number): GgmlType | undefined {
+  return BY_ID.get(id);
+}
+
+export function ggmlTypeByName(name: string): GgmlType | undefined {
+  return BY_NAME.get(name.toUpperCase());
+}
+
+export const DEFAULT_ALIGNMENT = 32;
+/** ggml tensors have at most 4 dimensions. */
+export const MAX_DIMS = 4;

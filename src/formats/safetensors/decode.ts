@@ -1,0 +1,113 @@
+import { FormatError } from '../../errors.js';
+import { MAX_HEADER_BYTES, SAFETENSORS_DTYPE_BITS } from './dtypes.js';
+import { topLevelKeys } from './json-keys.js';
+
+export interface SafetensorsTensor {
+  name: string;
+  dtype: string;
+  shape: number[];
+  /** Byte range relative to the data section. */
+  begin: number;
+  end: number;
+}
+
+export interface SafetensorsHeader {
+  /** Bytes of the JSON header (the u64 length field not counted). */
+  headerLength: number;
+  /** Absolute file offset of the data section: 8 + headerLength. */
+  dataOffset: number;
+  /** Tensors in header order. */
+  tensors: SafetensorsTensor[];
+  metadata: Record<string, string> | undefined;
+}
+
+/** Reads and checks the u64 header length; returns it. */
+export function decodeHeaderLength(first8: Uint8Array, file: string, fileSize: number): number {
+  if (first8.length < 8) throw new FormatError(file, 0, `truncated safetensors file: ${fileSize} bytes, the header length alone takes 8`);
+  const n = new DataView(first8.buffer, first8.byteOffset, 8).getBigUint64(0, true);
+  if (n > BigInt(MAX_HEADER_BYTES)) throw new FormatError(file, 0, `safetensors header length ${n} is larger than the format's ${MAX_HEADER_BYTES}-byte limit`);
+  if (8n + n > BigInt(fileSize)) throw new FormatError(file, 0, `safetensors header length ${n} runs past the end of the file (${fileSize} bytes)`);
+  return Number(n);
+}
+
+const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+
+/**
+ * Decodes and validates the JSON header: known dtypes, offsets inside the
+ * data section that match shape × dtype, no overlaps, no holes, unique keys,
+ * `__metadata__` a string-to-string map.
+ */
+export function decodeSafetensorsHeader(json: Uint8Array, file: string, fileSize: number): SafetensorsHeader {
+  const headerLength = json.length;
+  const dataOffset = 8 + headerLength;
+  const dataSize = fileSize - dataOffset;
+  const text = new TextDecoder('utf-8').decode(json);
+  let root: unknown;
+  try {
+    root = JSON.parse(text);
+  } catch (error) {
+    const m = /position (\d+)/.exec((error as Error).message);
+    throw new FormatError(file, 8 + (m ? Number(m[1]) : 0), `safetensors header is not valid JSON: ${(error as Error).message}`);
+  }
+  if (typeof root !== 'object' || root === null || Array.isArray(root)) {
+    throw new FormatError(file, 8, 'safetensors header is not a JSON object');
+  }
+  const record = root as Record<string, unknown>;
+  const keys = topLevelKeys(text);
+  const seen = new Set<string>();
+  const tensors: SafetensorsTensor[] = [];
+  let metadata: Record<string, string> | undefined;
+  for (const { key, at } of keys) {
+    const offset = 8 + Buffer.byteLength(text.slice(0, at));
+    const fail = (detail: string): never => {
+      throw new FormatError(file, offset, detail);
+    };
+    if (seen.has(key)) fail(`key '${key}' appears twice in the header`);
+    seen.add(key);
+    const value = record[key];
+    if (key === '__metadata__') {
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('__metadata__ is not an object');
+      for (const [k, v] of Object.entries(value as object)) if (typeof v !== 'string') fail(`__metadata__ value of '${k}' is not a string`);
+      metadata = value as Record<string, string>;
+      continue;
+    }
+    tensors.push(decodeTensor(key, value, fail, dataSize));
+  }
+  checkCoverage(tensors, dataSize, file, dataOffset);
+  return { headerLength, dataOffset, tensors, metadata };
+}
+
+function decodeTensor(name: string, value: unknown, fail: (detail: string) => never, dataSize: number): SafetensorsTensor {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(`tensor '${name}' is not an object`);
+  const { dtype, shape, data_offsets: offsets } = value as Record<string, unknown>;
+  if (typeof dtype !== 'string') fail(`tensor '${name}' has no dtype`);
+  const bits = SAFETENSORS_DTYPE_BITS[dtype];
+  if (bits === undefined) fail(`tensor '${name}' has unknown dtype '${dtype}'`);
+  if (!Array.isArray(shape) || !shape.every(isCount)) fail(`tensor '${name}' shape is not a list of non-negative integers`);
+  if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount)) fail(`tensor '${name}' data_offsets is not [begin, end]`);
+  const [begin, end] = offsets as [number, number];
+  if (begin > end) fail(`tensor '${name}' data_offsets [${begin}, ${end}] end before they begin`);
+  if (end > dataSize) fail(`tensor '${name}' data_offsets [${begin}, ${end}] run past the data section (${dataSize} bytes)`);
+  const bitCount = (shape as number[]).reduce((n, d) => n * BigInt(d), BigInt(bits));
+  if (bitCount % 8n !== 0n) fail(`tensor '${name}' of ${bitCount} bits does not fill whole bytes`);
+  if (bitCount / 8n !== BigInt(end - begin)) {
+    fail(`tensor '${name}' data_offsets [${begin}, ${end}] hold ${end - begin} bytes, but shape [${(shape as number[]).join(', ')}] of ${dtype} needs ${bitCount / 8n}`);
+  }
+  return { name, dtype, shape: shape as number[], begin, end };
+}
+
+/** Tensors must tile the data section: no overlaps, no holes, nothing after the last. */
+function checkCoverage(tensors: SafetensorsTensor[], dataSize: number, file: string, dataOffset: number): void {
+  const sorted = [...tensors].sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let cursor = 0;
+  let previous: SafetensorsTensor | undefined;
+  for (const t of sorted) {
+    if (t.begin < cursor) {
+      throw new FormatError(file, dataOffset + t.begin, `tensors '${previous!.name}' and '${t.name}' overlap (bytes ${t.begin} to ${Math.min(cursor, t.end)})`);
+    }
+    if (t.begin > cursor) throw new FormatError(file, dataOffset + cursor, `${t.begin - cursor} bytes before tensor '${t.name}' belong to no tensor`);
+    cursor = t.end;
+    previous = t;
+  }
+  if (cursor !== dataSize) throw new FormatError(file, dataOffset + cursor, `${dataSize - cursor} bytes at the end of the file belong to no tensor`);
+}
