@@ -56,7 +56,7 @@ if (!hasVectors) {
 
   const archives = [
     ...readdirSync(join(vectorsDir, 'out')).filter((f) => f.endsWith('.irpa')).map((f) => ({ file: `out/${f}`, dump: `${f.replace(/\.irpa$/, '')}.dump.txt` })),
-    ...readdirSync(join(vectorsDir, 'inputs')).filter((f) => f.endsWith('.irpa')).map((f) => ({ file: `inputs/${f}`, dump: `inputs-${f}.dump.txt` })),
+    ...readdirSync(join(vectorsDir, 'inputs')).map((f) => ({ file: `inputs/${f}`, dump: `inputs-${f}.dump.txt` })),
   ];
 
   for (const { file, dump } of archives) {
@@ -83,12 +83,35 @@ if (!hasVectors) {
     });
   }
 
-  test('dump lists several scopes as IREE does', async (t) => {
-    // IREE's scoped listing also covers GGUF and safetensors; the IRPA part is ours to match here.
-    const expected = await readFile(join(vectorsDir, 'dump', 'scoped.dump.txt'), 'utf8');
-    const globalPart = expected.slice(expected.lastIndexOf('//===---', expected.indexOf('<global>')));
-    const r = await runCli(['dump', `--parameters=${join(vectorsDir, 'inputs/mixed.irpa')}`]);
-    t.is(r.stdout, globalPart);
+  test('dump lists several scopes of mixed formats as IREE does', async (t) => {
+    const r = await runCli([
+      'dump',
+      `--parameters=s=${join(vectorsDir, 'inputs/multiple.gguf')}`,
+      `--parameters=t=${join(vectorsDir, 'inputs/multiple.safetensors')}`,
+      `--parameters=${join(vectorsDir, 'inputs/mixed.irpa')}`,
+    ]);
+    t.is(r.code, 0, r.stderr);
+    t.is(r.stdout, await readFile(join(vectorsDir, 'dump', 'scoped.dump.txt'), 'utf8'));
+  });
+
+  test('dump --extract from safetensors and a scoped GGUF writes what IREE extracted', async (t) => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      const r = await runCli([
+        'dump',
+        `--parameters=${join(vectorsDir, 'inputs/multiple.safetensors')}`,
+        `--parameters=s=${join(vectorsDir, 'inputs/multiple.gguf')}`,
+        `--extract=tensor1=${join(dir, 'tensor1.bin')}`,
+        `--extract=s::tensor2=${join(dir, 's_tensor2.bin')}`,
+      ]);
+      t.is(r.code, 0, r.stderr);
+      t.regex(r.stdout, /Extracting parameter `s::tensor2` \(48b\)/);
+      for (const name of ['tensor1.bin', 's_tensor2.bin']) {
+        t.deepEqual(await readFile(join(dir, name)), await readFile(join(vectorsDir, 'extract', name)), name);
+      }
+    } finally {
+      await cleanup();
+    }
   });
 
   test('dump --extract writes what IREE extracted, and splats expanded', async (t) => {

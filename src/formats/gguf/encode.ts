@@ -1,0 +1,123 @@
+import type { GgufArray, GgufValue } from './decode.js';
+import { GgufValueType } from './types.js';
+
+export interface GgufKvInput {
+  key: string;
+  type: GgufValueType;
+  value: GgufValue;
+}
+
+export interface GgufTensorInput {
+  name: string;
+  /** ggml order: innermost dimension first. */
+  dims: number[];
+  typeId: number;
+  /** Offset relative to the data section. */
+  offset: number;
+}
+
+export interface GgufEncodeInput {
+  version?: 2 | 3;
+  littleEndian?: boolean;
+  kv: GgufKvInput[];
+  tensors: GgufTensorInput[];
+}
+
+/** A growable little- or big-endian byte buffer. */
+class GrowableWriter {
+  private bytes = new Uint8Array(4096);
+  private view = new DataView(this.bytes.buffer);
+  length = 0;
+  constructor(private readonly le: boolean) {}
+
+  private reserve(n: number): number {
+    if (this.length + n > this.bytes.length) {
+      const grown = new Uint8Array(Math.max(this.bytes.length * 2, this.length + n));
+      grown.set(this.bytes.subarray(0, this.length));
+      this.bytes = grown;
+      this.view = new DataView(grown.buffer);
+    }
+    const at = this.length;
+    this.length += n;
+    return at;
+  }
+
+  u8 = (v: number) => this.view.setUint8(this.reserve(1), v);
+  i8 = (v: number) => this.view.setInt8(this.reserve(1), v);
+  u16 = (v: number) => this.view.setUint16(this.reserve(2), v, this.le);
+  i16 = (v: number) => this.view.setInt16(this.reserve(2), v, this.le);
+  u32 = (v: number) => this.view.setUint32(this.reserve(4), v, this.le);
+  i32 = (v: number) => this.view.setInt32(this.reserve(4), v, this.le);
+  f32 = (v: number) => this.view.setFloat32(this.reserve(4), v, this.le);
+  f64 = (v: number) => this.view.setFloat64(this.reserve(8), v, this.le);
+  u64 = (v: number | bigint) => this.view.setBigUint64(this.reserve(8), BigInt(v), this.le);
+  i64 = (v: number | bigint) => this.view.setBigInt64(this.reserve(8), BigInt(v), this.le);
+  raw = (b: Uint8Array) => this.bytes.set(b, this.reserve(b.length));
+  string = (s: string) => {
+    const b = new TextEncoder().encode(s);
+    this.u64(b.length);
+    this.raw(b);
+  };
+
+  result(): Uint8Array {
+    return this.bytes.slice(0, this.length);
+  }
+}
+
+function writeValue(w: GrowableWriter, type: GgufValueType, value: GgufValue): void {
+  switch (type) {
+    case GgufValueType.UINT8:
+      return w.u8(value as number);
+    case GgufValueType.INT8:
+      return w.i8(value as number);
+    case GgufValueType.UINT16:
+      return w.u16(value as number);
+    case GgufValueType.INT16:
+      return w.i16(value as number);
+    case GgufValueType.UINT32:
+      return w.u32(value as number);
+    case GgufValueType.INT32:
+      return w.i32(value as number);
+    case GgufValueType.FLOAT32:
+      return w.f32(value as number);
+    case GgufValueType.BOOL:
+      return w.u8(value ? 1 : 0);
+    case GgufValueType.STRING:
+      return w.string(value as string);
+    case GgufValueType.UINT64:
+      return w.u64(value as bigint);
+    case GgufValueType.INT64:
+      return w.i64(value as bigint);
+    case GgufValueType.FLOAT64:
+      return w.f64(value as number);
+    case GgufValueType.ARRAY: {
+      const array = value as GgufArray;
+      w.u32(array.itemType);
+      w.u64(array.items.length);
+      for (const item of array.items) writeValue(w, array.itemType, item);
+      return;
+    }
+  }
+}
+
+/** Encodes magic, counts, metadata and tensor infos (the data section is the caller's). */
+export function encodeGgufHeader(input: GgufEncodeInput): Uint8Array {
+  const w = new GrowableWriter(input.littleEndian ?? true);
+  w.raw(new TextEncoder().encode('GGUF'));
+  w.u32(input.version ?? 3);
+  w.u64(input.tensors.length);
+  w.u64(input.kv.length);
+  for (const { key, type, value } of input.kv) {
+    w.string(key);
+    w.u32(type);
+    writeValue(w, type, value);
+  }
+  for (const t of input.tensors) {
+    w.string(t.name);
+    w.u32(t.dims.length);
+    for (const d of t.dims) w.u64(d);
+    w.u32(t.typeId);
+    w.u64(t.offset);
+  }
+  return w.result();
+}

@@ -1,0 +1,30 @@
+import { encodeGgufHeader, type GgufKvInput } from '../../src/formats/gguf/encode.js';
+import { GgufValueType } from '../../src/formats/gguf/types.js';
+
+export interface TestTensor {
+  name: string;
+  dims: number[];
+  typeId: number;
+  payload: Uint8Array;
+}
+
+const align = (n: number, a: number) => Math.ceil(n / a) * a;
+
+/** A complete GGUF file: header, padding, each payload at an aligned offset. */
+export function ggufFile(options: { kv?: GgufKvInput[]; tensors: TestTensor[]; alignment?: number; littleEndian?: boolean; version?: 2 | 3 }): Uint8Array {
+  const alignment = options.alignment ?? 32;
+  const kv = [...(options.kv ?? [])];
+  if (options.alignment !== undefined) kv.push({ key: 'general.alignment', type: GgufValueType.UINT32, value: alignment });
+  let offset = 0;
+  const tensors = options.tensors.map((t) => {
+    const at = offset;
+    offset = align(at + t.payload.length, alignment);
+    return { name: t.name, dims: t.dims, typeId: t.typeId, offset: at };
+  });
+  const header = encodeGgufHeader({ version: options.version ?? 3, littleEndian: options.littleEndian ?? true, kv, tensors });
+  const dataOffset = align(header.length, alignment);
+  const bytes = new Uint8Array(dataOffset + offset);
+  bytes.set(header);
+  options.tensors.forEach((t, i) => bytes.set(t.payload, dataOffset + tensors[i]!.offset));
+  return bytes;
+}

@@ -1,0 +1,72 @@
+import test from 'ava';
+import { createHash, randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { openSource } from '../src/sources/open.js';
+import { runCli } from './helpers/cli.js';
+import { tempDir } from './helpers/paths.js';
+import { safetensorsFile, safetensorsRaw, type StTensor } from './helpers/safetensors-bytes.js';
+
+const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+async function withFile<T>(bytes: Uint8Array, fn: (path: string) => Promise<T>): Promise<T> {
+  const { dir, cleanup } = await tempDir();
+  try {
+    const path = join(dir, 'model.safetensors');
+    await writeFile(path, bytes);
+    return await fn(path);
+  } finally {
+    await cleanup();
+  }
+}
+
+// Bits per element of each dtype, written out independently of the reader.
+const DTYPES: [string, number][] = [
+  ['BOOL', 8], ['F4', 4], ['F6_E2M3', 6], ['F6_E3M2', 6], ['U8', 8], ['I8', 8], ['F8_E5M2', 8], ['F8_E4M3', 8],
+  ['F8_E8M0', 8], ['F8_E4M3FNUZ', 8], ['F8_E5M2FNUZ', 8], ['I16', 16], ['U16', 16], ['F16', 16], ['BF16', 16],
+  ['I32', 32], ['U32', 32], ['F32', 32], ['C64', 64], ['F64', 64], ['I64', 64], ['U64', 64],
+];
+
+test('every dtype reads back with its bytes, sub-byte types sized in bits', async (t) => {
+  const tensors: StTensor[] = DTYPES.map(([dtype, bits]) => ({ name: `t.${dtype}`, dtype, shape: [3, 8], payload: randomBytes((24 * bits) / 8) }));
+  tensors.push({ name: 'empty', dtype: 'F32', shape: [0, 5], payload: new Uint8Array(0) });
+  await withFile(safetensorsFile(tensors, { format: 'pt', note: 'ü' }), async (path) => {
+    const r = await runCli(['dump', `--parameters=${path}`, '--json', '--hash']);
+    t.is(r.code, 0, r.stderr);
+    const rows = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    t.deepEqual(rows.map((o) => [o.key, o.length, o.sha256]), tensors.map((x) => [x.name, x.payload.length, sha256(x.payload)]));
+    const source = await openSource(path);
+    t.deepEqual(source.safetensorsMetadata, { format: 'pt', note: 'ü' });
+    t.deepEqual(source.parameters[1]!.tensor, { dtype: 'F4', shape: [3, 8] });
+  });
+});
+
+const tensor = (name: string, begin: number, end: number, shape = [(end - begin) / 4]) => ({ [name]: { dtype: 'F32', shape, data_offsets: [begin, end] } });
+
+const BAD: [string, () => Uint8Array, number | undefined, RegExp][] = [
+  ['a file cut inside its header', () => safetensorsRaw(tensor('w', 0, 4), new Uint8Array(4)).subarray(0, 30), 0, /header length \d+ runs past the end of the file \(30 bytes\)/],
+  ['a header length past the end of the file', () => { const b = safetensorsRaw({}); new DataView(b.buffer).setBigUint64(0, 4096n, true); return b; }, 0, /header length 4096 runs past the end of the file/],
+  ['a header length past the 100 MB cap', () => { const b = safetensorsRaw({}); new DataView(b.buffer).setBigUint64(0, 2n ** 40n, true); return b; }, 0, /larger than the format's 100000000-byte limit/],
+  ['JSON that is not an object', () => safetensorsRaw(undefined, undefined, '{}'.replace('{}', '{"a"')).map((b, i) => (i === 8 ? 0x7b : b)), undefined, /not valid JSON/],
+  ['a JSON array', () => safetensorsRaw([1, 2]).map((b, i) => (i === 8 ? 0x7b : b)), undefined, /not valid JSON|not a JSON object/],
+  ['an unknown dtype', () => safetensorsRaw({ w: { dtype: 'F12', shape: [1], data_offsets: [0, 2] } }, new Uint8Array(2)), 9, /tensor 'w' has unknown dtype 'F12'/],
+  ['offsets that disagree with the shape', () => safetensorsRaw(tensor('w', 0, 8, [3]), new Uint8Array(8)), 9, /hold 8 bytes, but shape \[3\] of F32 needs 12/],
+  ['overlapping tensors', () => safetensorsRaw({ ...tensor('a', 0, 8), ...tensor('b', 4, 12) }, new Uint8Array(12)), undefined, /tensors 'a' and 'b' overlap/],
+  ['a hole between tensors', () => safetensorsRaw({ ...tensor('a', 0, 4), ...tensor('b', 8, 12) }, new Uint8Array(12)), undefined, /4 bytes before tensor 'b' belong to no tensor/],
+  ['offsets past the data', () => safetensorsRaw(tensor('a', 0, 16), new Uint8Array(8)), 9, /run past the data section \(8 bytes\)/],
+  ['a key twice', () => safetensorsRaw(undefined, new Uint8Array(8), '{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}'), 62, /key 'a' appears twice/],
+  ['non-string metadata', () => safetensorsRaw({ __metadata__: { n: 1 } }), 9, /__metadata__ value of 'n' is not a string/],
+  ['a negative dimension', () => safetensorsRaw({ w: { dtype: 'U8', shape: [-1], data_offsets: [0, 0] } }), 9, /shape is not a list of non-negative integers/],
+];
+
+for (const [title, bytes, offset, message] of BAD) {
+  test(`dump refuses a safetensors file with ${title}`, async (t) => {
+    await withFile(bytes(), async (path) => {
+      const r = await runCli(['dump', `--parameters=${path}`]);
+      t.is(r.code, 1, r.stdout);
+      t.regex(r.stderr, message);
+      t.regex(r.stderr, new RegExp(`${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: at byte ${offset ?? '\\d+'}:`));
+      t.is(r.stderr.trim().split('\n').length, 1);
+    });
+  });
+}
