@@ -30,6 +30,7 @@ class GrowableWriter {
   length = 0;
   constructor(private readonly le: boolean) {}
 
+  /** Makes room for n more bytes; returns where they go. Call before touching view or bytes. */
   private reserve(n: number): number {
     if (this.length + n > this.bytes.length) {
       const grown = new Uint8Array(Math.max(this.bytes.length * 2, this.length + n));
@@ -42,17 +43,50 @@ class GrowableWriter {
     return at;
   }
 
-  u8 = (v: number) => this.view.setUint8(this.reserve(1), v);
-  i8 = (v: number) => this.view.setInt8(this.reserve(1), v);
-  u16 = (v: number) => this.view.setUint16(this.reserve(2), v, this.le);
-  i16 = (v: number) => this.view.setInt16(this.reserve(2), v, this.le);
-  u32 = (v: number) => this.view.setUint32(this.reserve(4), v, this.le);
-  i32 = (v: number) => this.view.setInt32(this.reserve(4), v, this.le);
-  f32 = (v: number) => this.view.setFloat32(this.reserve(4), v, this.le);
-  f64 = (v: number) => this.view.setFloat64(this.reserve(8), v, this.le);
-  u64 = (v: number | bigint) => this.view.setBigUint64(this.reserve(8), BigInt(v), this.le);
-  i64 = (v: number | bigint) => this.view.setBigInt64(this.reserve(8), BigInt(v), this.le);
-  raw = (b: Uint8Array) => this.bytes.set(b, this.reserve(b.length));
+  u8 = (v: number) => {
+    const at = this.reserve(1);
+    this.view.setUint8(at, v);
+  };
+  i8 = (v: number) => {
+    const at = this.reserve(1);
+    this.view.setInt8(at, v);
+  };
+  u16 = (v: number) => {
+    const at = this.reserve(2);
+    this.view.setUint16(at, v, this.le);
+  };
+  i16 = (v: number) => {
+    const at = this.reserve(2);
+    this.view.setInt16(at, v, this.le);
+  };
+  u32 = (v: number) => {
+    const at = this.reserve(4);
+    this.view.setUint32(at, v, this.le);
+  };
+  i32 = (v: number) => {
+    const at = this.reserve(4);
+    this.view.setInt32(at, v, this.le);
+  };
+  f32 = (v: number) => {
+    const at = this.reserve(4);
+    this.view.setFloat32(at, v, this.le);
+  };
+  f64 = (v: number) => {
+    const at = this.reserve(8);
+    this.view.setFloat64(at, v, this.le);
+  };
+  u64 = (v: number | bigint) => {
+    const at = this.reserve(8);
+    this.view.setBigUint64(at, BigInt(v), this.le);
+  };
+  i64 = (v: number | bigint) => {
+    const at = this.reserve(8);
+    this.view.setBigInt64(at, BigInt(v), this.le);
+  };
+  raw = (b: Uint8Array) => {
+    const at = this.reserve(b.length);
+    this.bytes.set(b, at);
+  };
   string = (s: string) => {
     const b = new TextEncoder().encode(s);
     this.u64(b.length);

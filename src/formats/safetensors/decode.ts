@@ -1,6 +1,6 @@
 import { FormatError } from '../../errors.js';
 import { MAX_HEADER_BYTES, SAFETENSORS_DTYPE_BITS } from './dtypes.js';
-import { topLevelKeys } from './json-keys.js';
+import { JsonSyntaxError, parseObjectMembers, type JsonMember } from './json-members.js';
 
 export interface SafetensorsTensor {
   name: string;
@@ -42,29 +42,24 @@ export function decodeSafetensorsHeader(json: Uint8Array, file: string, fileSize
   const dataOffset = 8 + headerLength;
   const dataSize = fileSize - dataOffset;
   const text = new TextDecoder('utf-8').decode(json);
-  let root: unknown;
+  const byteOffset = (at: number) => 8 + Buffer.byteLength(text.slice(0, at));
+  let members: JsonMember[];
   try {
-    root = JSON.parse(text);
+    members = parseObjectMembers(text);
   } catch (error) {
-    const m = /position (\d+)/.exec((error as Error).message);
-    throw new FormatError(file, 8 + (m ? Number(m[1]) : 0), `safetensors header is not valid JSON: ${(error as Error).message}`);
+    if (!(error instanceof JsonSyntaxError)) throw error;
+    throw new FormatError(file, byteOffset(error.at), `safetensors header is not a valid JSON object: ${error.message}`);
   }
-  if (typeof root !== 'object' || root === null || Array.isArray(root)) {
-    throw new FormatError(file, 8, 'safetensors header is not a JSON object');
-  }
-  const record = root as Record<string, unknown>;
-  const keys = topLevelKeys(text);
   const seen = new Set<string>();
   const tensors: SafetensorsTensor[] = [];
   let metadata: Record<string, string> | undefined;
-  for (const { key, at } of keys) {
-    const offset = 8 + Buffer.byteLength(text.slice(0, at));
+  for (const { key, value, at } of members) {
+    // The byte offset of the key is worked out only when there is an error to report.
     const fail = (detail: string): never => {
-      throw new FormatError(file, offset, detail);
+      throw new FormatError(file, byteOffset(at), detail);
     };
     if (seen.has(key)) fail(`key '${key}' appears twice in the header`);
     seen.add(key);
-    const value = record[key];
     if (key === '__metadata__') {
       if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('__metadata__ is not an object');
       for (const [k, v] of Object.entries(value as object)) if (typeof v !== 'string') fail(`__metadata__ value of '${k}' is not a string`);
@@ -88,10 +83,16 @@ function decodeTensor(name: string, value: unknown, fail: (detail: string) => ne
   const [begin, end] = offsets as [number, number];
   if (begin > end) fail(`tensor '${name}' data_offsets [${begin}, ${end}] end before they begin`);
   if (end > dataSize) fail(`tensor '${name}' data_offsets [${begin}, ${end}] run past the data section (${dataSize} bytes)`);
-  const bitCount = (shape as number[]).reduce((n, d) => n * BigInt(d), BigInt(bits));
-  if (bitCount % 8n !== 0n) fail(`tensor '${name}' of ${bitCount} bits does not fill whole bytes`);
-  if (bitCount / 8n !== BigInt(end - begin)) {
-    fail(`tensor '${name}' data_offsets [${begin}, ${end}] hold ${end - begin} bytes, but shape [${(shape as number[]).join(', ')}] of ${dtype} needs ${bitCount / 8n}`);
+  let elements = 1;
+  for (const d of shape as number[]) {
+    elements *= d;
+    if (elements > Number.MAX_SAFE_INTEGER) fail(`tensor '${name}' shape [${(shape as number[]).join(', ')}] has more elements than any file can hold`);
+  }
+  // elements × bits / 8, kept exact for sub-byte types and large counts.
+  if (((elements % 8) * bits) % 8 !== 0) fail(`tensor '${name}' of ${elements} ${dtype} elements does not fill whole bytes`);
+  const bytes = Math.floor(elements / 8) * bits + ((elements % 8) * bits) / 8;
+  if (bytes !== end - begin) {
+    fail(`tensor '${name}' data_offsets [${begin}, ${end}] hold ${end - begin} bytes, but shape [${(shape as number[]).join(', ')}] of ${dtype} needs ${bytes}`);
   }
   return { name, dtype, shape: shape as number[], begin, end };
 }
