@@ -35,6 +35,7 @@ function detailLine(p: Parameter, sha256: string | undefined): string {
   const parts = [`\`${p.key}\`: ${p.storage.kind}`];
   if (p.storage.kind === 'splat') parts.push(`pattern 0x${Buffer.from(p.storage.pattern).reverse().toString('hex')} (${p.storage.pattern.length} bytes)`);
   if (p.storage.kind === 'external' && range) parts.push(`in ${range.path}`);
+  if (p.tensor) parts.push(`${p.tensor.dtype} [${p.tensor.shape.join(', ')}]`);
   parts.push(`alignment ${p.alignment}`);
   if (p.metadata) {
     const text = Buffer.from(p.metadata.subarray(0, 64)).toString('utf8').replace(/[^\x20-\x7e]/g, '.');

@@ -19,6 +19,7 @@ export function describeParameterJson(p: Parameter, sha256?: string): Record<str
     ...(range ? { file: range.path, offset: range.offset, end: range.offset + p.length } : {}),
     ...(p.storage.kind === 'splat' ? { pattern: hex(p.storage.pattern) } : {}),
     alignment: p.alignment,
+    ...(p.tensor ? { dtype: p.tensor.dtype, shape: p.tensor.shape } : {}),
     ...(p.metadata ? metadataJson(p.metadata) : {}),
     ...(sha256 ? { sha256 } : {}),
   };
