@@ -1,6 +1,6 @@
 import test from 'ava';
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runCli } from './helpers/cli.js';
@@ -53,6 +53,43 @@ if (!hasVectors) {
       }
     });
   }
+
+  for (const row of manifest().filter((r) => r.tool === 'convert' && r.id !== 'v15')) {
+    test(`convert ${row.id} matches iree-convert-parameters byte for byte`, async (t) => {
+      const { dir, cleanup } = await tempDir();
+      try {
+        const output = join(dir, `${row.id}.irpa`);
+        const args = row.args.map((a) =>
+          a.startsWith('--output=') ? `--output=${output}` : a.replace(/^(--parameters=(?:[^=]*=)?)(.*)$/, (_, flag, path) => `${flag}${join(vectorsDir, path)}`),
+        );
+        const r = await runCli(['convert', ...args]);
+        t.is(r.code, 0, r.stderr);
+        t.is(sha256(await readFile(output)), row.sha256);
+        t.is(r.stdout, await readFile(join(vectorsDir, 'stdout', `${row.id}.stdout.txt`), 'utf8'));
+      } finally {
+        await cleanup();
+      }
+    });
+  }
+
+  test('convert v15 is refused: IREE writes two parameters under one key', async (t) => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      const input = (scope: string, path: string) => `--parameters=${scope}=${join(vectorsDir, 'inputs', path)}`;
+      const inputs = [input('x', 'multiple.gguf'), input('y', 'single.safetensors'), input('x', 'parameters_a.safetensors')];
+      const output = join(dir, 'v15.irpa');
+      const r = await runCli(['convert', ...inputs, `--output=${output}`]);
+      t.is(r.code, 1);
+      t.regex(r.stderr, /two parameters would both be written as 'tensor0': 'x::tensor0' from .*multiple\.gguf and 'y::tensor0' from .*single\.safetensors/);
+      t.false(existsSync(output));
+      // Qualifying the key by scope settles it.
+      const fixed = await runCli(['convert', ...inputs, '--rename=y::tensor0=y.tensor0', `--output=${output}`, '--json']);
+      t.is(fixed.code, 0, fixed.stderr);
+      t.deepEqual(fixed.stdout.trim().split('\n').map((l) => JSON.parse(l).key), ['tensor0', 'tensor1', 'tensor2', 'a0', 'a1', 'y.tensor0']);
+    } finally {
+      await cleanup();
+    }
+  });
 
   const archives = [
     ...readdirSync(join(vectorsDir, 'out')).filter((f) => f.endsWith('.irpa')).map((f) => ({ file: `out/${f}`, dump: `${f.replace(/\.irpa$/, '')}.dump.txt` })),

@@ -2,11 +2,12 @@ import { readFileSync } from 'node:fs';
 import { ParamflowError, UsageError } from '../errors.js';
 import { removePendingOutputs } from '../io/atomic-output.js';
 import type { Command, CommandIO } from './command.js';
+import { convert } from './convert.js';
 import { create } from './create.js';
 import { dump } from './dump.js';
 import { helpText, parseFlags, suggest } from './flags.js';
 
-const COMMANDS: Command[] = [create, dump];
+const COMMANDS: Command[] = [create, convert, dump];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };

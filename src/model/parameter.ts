@@ -33,6 +33,10 @@ export interface Parameter {
   /** Minimum alignment the source records for the data (0 when unspecified). */
   alignment: number;
   tensor?: TensorInfo;
+  /** Where a writer must place the data: a power-of-two alignment (set by realign). */
+  placement?: number;
+  /** The key in the source, when a rename changed it. */
+  originalKey?: string;
   /** The file this parameter was read from, for messages. */
   origin: string;
 }

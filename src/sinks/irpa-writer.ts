@@ -9,6 +9,8 @@ import { fileRange, fillPattern, type Parameter } from '../model/parameter.js';
 export interface IrpaWriterOptions {
   /** Where data is placed in storage: the next multiple of this (a power of two). Default 64. */
   alignment?: number;
+  /** Called with each run of payload bytes written. */
+  onProgress?: (bytes: number) => void;
 }
 
 export interface WrittenArchive {
@@ -22,7 +24,14 @@ export interface WrittenArchive {
 export function irpaEntrySpec(p: Parameter, options: IrpaWriterOptions = {}): EntrySpec {
   const common = { name: p.key, metadata: p.metadata };
   if (p.storage.kind === 'splat') return { ...common, type: EntryType.Splat, length: p.length, pattern: p.storage.pattern };
-  return { ...common, type: EntryType.Data, length: p.length, alignment: options.alignment ?? DEFAULT_DATA_ALIGNMENT };
+  // IREE's builder records 64 whatever the placement; a realigned parameter records its alignment.
+  return {
+    ...common,
+    type: EntryType.Data,
+    length: p.length,
+    alignment: p.placement ?? options.alignment ?? DEFAULT_DATA_ALIGNMENT,
+    recordedAlignment: p.placement ?? DEFAULT_DATA_ALIGNMENT,
+  };
 }
 
 /**
@@ -48,6 +57,7 @@ export async function writeIrpa(path: string, parameters: Parameter[], options: 
         for await (const chunk of parameterChunks(p, files)) {
           await out.write(chunk, at);
           at += chunk.length;
+          options.onProgress?.(chunk.length);
         }
       }
     });

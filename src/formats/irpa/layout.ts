@@ -46,8 +46,8 @@ const utf8 = new TextEncoder();
  * header rounded to 16), each entry on a 16-byte boundary, the table's length
  * without the last entry's padding; the metadata segment right after it
  * (name then metadata, per entry, in order); the storage segment aligned to
- * the first data entry's alignment, each data entry at the next multiple of
- * its alignment; the whole padded to `fileAlignment`.
+ * the data entries' alignment, each data entry at the next multiple of its
+ * alignment; the whole padded to `fileAlignment`.
  */
 export function planArchive(specs: EntrySpec[], fileAlignment = DEFAULT_FILE_ALIGNMENT): ArchiveLayout {
   const entries: IrpaEntry[] = [];
@@ -88,7 +88,9 @@ export function planArchive(specs: EntrySpec[], fileAlignment = DEFAULT_FILE_ALI
       case EntryType.Data: {
         const offset = alignUp(storageSize, spec.alignment);
         storageSize = offset + spec.length;
-        if (storageAlignment === 0) storageAlignment = spec.alignment;
+        // IREE aligns the segment to the first data entry's alignment; the
+        // largest is the same for its archives and right when they differ.
+        storageAlignment = Math.max(storageAlignment, spec.alignment);
         entries.push({
           ...common,
           type: spec.type,
