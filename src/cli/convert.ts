@@ -1,6 +1,7 @@
 import { from, lastValueFrom, toArray, type OperatorFunction } from 'rxjs';
 import { UsageError } from '../errors.js';
 import type { Parameter } from '../model/parameter.js';
+import { IoScheduler } from '../scheduler/io-scheduler.js';
 import { writeIrpa } from '../sinks/irpa-writer.js';
 import { compose } from '../transforms/compose.js';
 import { exclude } from '../transforms/exclude.js';
@@ -77,11 +78,14 @@ export const convert: Command = {
     const parameters = await lastValueFrom(from(index.all()).pipe(compose(steps), toArray()));
 
     const payloadBytes = parameters.reduce((n, p) => n + (p.storage.kind === 'splat' ? 0 : p.length), 0);
+    const scheduler = new IoScheduler();
     const progress = progressBar(io, 'convert', payloadBytes);
+    const subscription = scheduler.progress.subscribe((e) => progress.add(e.bytes));
     let written;
     try {
-      written = await writeIrpa(output, parameters, { onProgress: (n) => progress.add(n) });
+      written = await writeIrpa(output, parameters, { scheduler });
     } finally {
+      subscription.unsubscribe();
       progress.stop();
     }
     if (flags.bools.get('json')) {

@@ -45,6 +45,15 @@ export class AtomicOutput {
     return new AtomicOutput(target, tempPath, handle);
   }
 
+  /** The name users know it by (the target), for messages. */
+  get path(): string {
+    return this.target;
+  }
+
+  get fd(): number {
+    return this.handle.fd;
+  }
+
   /** Writes all of `bytes` at `position`. */
   async write(bytes: Uint8Array, position: number): Promise<void> {
     let done = 0;

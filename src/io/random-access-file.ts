@@ -51,6 +51,23 @@ export class RandomAccessFile {
     return buffer.subarray(0, length);
   }
 
+  /** The OS file descriptor, for kernel copies. */
+  get fd(): number {
+    return this.handle.fd;
+  }
+
+  /**
+   * One positioned read into several buffers in order (source-adjacent
+   * ranges headed for different places). Returns the bytes read.
+   */
+  async readv(buffers: Uint8Array[], offset: number): Promise<number> {
+    try {
+      return (await this.handle.readv(buffers, offset)).bytesRead;
+    } catch (error) {
+      throw ioError(this.path, error, 'read');
+    }
+  }
+
   async close(): Promise<void> {
     await this.handle.close();
   }

@@ -2,15 +2,16 @@ import { DEFAULT_DATA_ALIGNMENT, EntryType } from '../formats/irpa/constants.js'
 import { encodeArchivePrefix, planArchive, type ArchiveLayout, type EntrySpec } from '../formats/irpa/layout.js';
 import { writeAtomically } from '../io/atomic-output.js';
 import { FileCache } from '../io/file-cache.js';
-import { parameterChunks } from '../io/parameter-bytes.js';
 import { assertNotAnInput } from '../io/same-file.js';
 import { fileRange, fillPattern, type Parameter } from '../model/parameter.js';
+import { IoScheduler } from '../scheduler/io-scheduler.js';
+import type { CopyPiece, PieceSource } from '../scheduler/plan.js';
 
 export interface IrpaWriterOptions {
   /** Where data is placed in storage: the next multiple of this (a power of two). Default 64. */
   alignment?: number;
-  /** Called with each run of payload bytes written. */
-  onProgress?: (bytes: number) => void;
+  /** Runs the payload copies (its progress stream reports them); a default one if not given. */
+  scheduler?: IoScheduler;
 }
 
 export interface WrittenArchive {
@@ -43,23 +44,22 @@ export async function writeIrpa(path: string, parameters: Parameter[], options: 
   await assertNotAnInput(path, parameters.flatMap((p) => fileRange(p)?.path ?? []));
   const layout = planArchive(parameters.map((p) => irpaEntrySpec(p, options)));
   const storageBase = layout.header.storageSegment.offset;
+  const pieces: CopyPiece[] = [];
+  layout.entries.forEach((entry, i) => {
+    if (entry.type !== EntryType.Data) return;
+    const p = parameters[i]!;
+    const range = fileRange(p);
+    const source: PieceSource = range ? { kind: 'file', ...range } : { kind: 'fill', pattern: fillPattern(p)! };
+    pieces.push({ target: storageBase + entry.storage.offset, length: p.length, source, tag: i });
+  });
+  const scheduler = options.scheduler ?? new IoScheduler();
   const files = new FileCache();
   try {
     await writeAtomically(path, async (out) => {
       // Sizing first leaves every gap, pad and zeroed parameter as a hole of zeros.
       await out.truncate(layout.totalSize);
       await out.write(encodeArchivePrefix(layout), 0);
-      for (const [i, entry] of layout.entries.entries()) {
-        if (entry.type !== EntryType.Data) continue;
-        const p = parameters[i]!;
-        if (fillPattern(p)?.every((b) => b === 0)) continue;
-        let at = storageBase + entry.storage.offset;
-        for await (const chunk of parameterChunks(p, files)) {
-          await out.write(chunk, at);
-          at += chunk.length;
-          options.onProgress?.(chunk.length);
-        }
-      }
+      await scheduler.copyToFile(pieces, out, files, { targetIsZeroed: true });
     });
   } finally {
     await files.closeAll();

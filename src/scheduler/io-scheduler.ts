@@ -1,0 +1,240 @@
+import PQueue from 'p-queue';
+import { Subject } from 'rxjs';
+import { FormatError, ioError } from '../errors.js';
+import type { FileCache } from '../io/file-cache.js';
+import { fillWithPattern } from '../io/parameter-bytes.js';
+import { BufferPool } from './buffer-pool.js';
+import { ByteBudget } from './byte-budget.js';
+import { copyFileRange, kernelCopyAvailable } from './copy-file-range.js';
+import { fenced, type Fence } from './fence.js';
+import { planCopies, type BufferedJob, type CopyJob, type CopyPiece, type KernelCopyJob } from './plan.js';
+
+export interface SchedulerOptions {
+  /** Bytes held in host buffers at once, at most. */
+  budgetBytes?: number;
+  /** Size of one buffered read/write (and of each pooled buffer). */
+  chunkBytes?: number;
+  /** Jobs in flight at once. */
+  concurrency?: number;
+  /** Use the kernel's copy_file_range for large file-to-file copies where available. */
+  kernelCopy?: boolean;
+}
+
+export const SCHEDULER_DEFAULTS = {
+  budgetBytes: 64 * 2 ** 20,
+  chunkBytes: 8 * 2 ** 20,
+  concurrency: 4,
+  kernelCopyMinBytes: 4 * 2 ** 20,
+  kernelChunkBytes: 64 * 2 ** 20,
+  maxGapBytes: 64 * 2 ** 10,
+};
+
+/** A file being written: its descriptor for kernel copies and a positioned write. */
+export interface WritableTarget {
+  path: string;
+  fd: number;
+  write(bytes: Uint8Array, position: number): Promise<void>;
+}
+
+export interface ProgressEvent {
+  bytes: number;
+  /** Bytes done per caller tag (e.g. per parameter) in this step. */
+  tags: [number, number][];
+}
+
+export interface OrderedOptions {
+  wait?: Fence;
+  signal?: Fence;
+}
+
+const DISCARD = Buffer.alloc(SCHEDULER_DEFAULTS.maxGapBytes);
+
+/**
+ * Runs batched file I/O: copies planned into large jobs, a cap on bytes held
+ * in buffers (producers wait for room), a cap on jobs in flight, a pool of
+ * reused buffers, kernel copies where the OS has them, and wait/signal fences
+ * on every operation. Progress is an event stream.
+ */
+export class IoScheduler {
+  readonly budget: ByteBudget;
+  readonly progress = new Subject<ProgressEvent>();
+  private readonly pool: BufferPool;
+  private readonly queue: PQueue;
+  private readonly options: Required<SchedulerOptions>;
+  private kernelCopy: boolean;
+
+  constructor(options: SchedulerOptions = {}) {
+    this.options = {
+      budgetBytes: options.budgetBytes ?? SCHEDULER_DEFAULTS.budgetBytes,
+      chunkBytes: options.chunkBytes ?? SCHEDULER_DEFAULTS.chunkBytes,
+      concurrency: options.concurrency ?? SCHEDULER_DEFAULTS.concurrency,
+      kernelCopy: options.kernelCopy ?? true,
+    };
+    this.budget = new ByteBudget(Math.max(this.options.budgetBytes, this.options.chunkBytes));
+    this.pool = new BufferPool(this.options.chunkBytes);
+    this.queue = new PQueue({ concurrency: this.options.concurrency });
+    this.kernelCopy = this.options.kernelCopy && kernelCopyAvailable();
+  }
+
+  /** Buffers allocated so far: bounded by the budget, whatever the data. */
+  get buffersAllocated(): number {
+    return this.pool.allocated;
+  }
+
+  /**
+   * Copies every piece (file ranges or fills) to its place in `target`.
+   * `targetIsZeroed`: the target is a fresh sized file, so zero fills and
+   * gaps need no writing.
+   */
+  copyToFile(pieces: CopyPiece[], target: WritableTarget, files: FileCache, options: OrderedOptions & { targetIsZeroed?: boolean } = {}): Promise<void> {
+    return fenced(options.wait, options.signal, async () => {
+      const jobs = planCopies(pieces, {
+        chunkBytes: this.options.chunkBytes,
+        kernelCopyMinBytes: this.kernelCopy ? SCHEDULER_DEFAULTS.kernelCopyMinBytes : Infinity,
+        kernelChunkBytes: SCHEDULER_DEFAULTS.kernelChunkBytes,
+        maxGapBytes: SCHEDULER_DEFAULTS.maxGapBytes,
+        targetIsZeroed: options.targetIsZeroed ?? false,
+      });
+      await this.runAll(jobs.map((job) => () => this.runJob(job, target, files)));
+    });
+  }
+
+  /** Reads file ranges into places in one buffer, merging adjacent ranges of a file into single reads. */
+  gather(spans: { path: string; offset: number; length: number; into: number }[], buffer: Uint8Array, files: FileCache, options: OrderedOptions = {}): Promise<void> {
+    return fenced(options.wait, options.signal, async () => {
+      const byFile = new Map<string, typeof spans>();
+      for (const s of spans) if (s.length > 0) byFile.set(s.path, [...(byFile.get(s.path) ?? []), s]);
+      const tasks: (() => Promise<void>)[] = [];
+      for (const [path, list] of byFile) {
+        const pieces = list.map((s) => ({ target: s.into, length: s.length, source: { kind: 'file' as const, path, offset: s.offset } }));
+        for (const run of adjacentRuns(pieces)) {
+          tasks.push(async () => readRun(await files.get(path), run, (p) => buffer.subarray(p.target, p.target + p.length)));
+        }
+      }
+      await this.runAll(tasks);
+    });
+  }
+
+  /** Writes places of one buffer to ranges of a target file. */
+  scatter(buffer: Uint8Array, spans: { from: number; offset: number; length: number }[], target: WritableTarget, options: OrderedOptions = {}): Promise<void> {
+    return fenced(options.wait, options.signal, async () => {
+      await this.runAll(spans.filter((s) => s.length > 0).map((s) => () => target.write(buffer.subarray(s.from, s.from + s.length), s.offset)));
+    });
+  }
+
+  /** Runs tasks on the queue; the first failure stops what has not started and is rethrown. */
+  private async runAll(tasks: (() => Promise<void>)[]): Promise<void> {
+    let failure: unknown;
+    await Promise.all(
+      tasks.map((task) =>
+        this.queue.add(async () => {
+          if (failure === undefined) await task();
+        }).catch((error) => {
+          failure ??= error;
+        }),
+      ),
+    );
+    if (failure !== undefined) throw failure;
+  }
+
+  private async runJob(job: CopyJob, target: WritableTarget, files: FileCache): Promise<void> {
+    if (job.kind === 'kernel') {
+      if (await this.kernelJob(job, target, files)) return;
+      // The kernel refused (another filesystem, an old kernel): copy through buffers from now on.
+      this.kernelCopy = false;
+      const piece: CopyPiece = { target: job.target, length: job.length, source: { kind: 'file', path: job.path, offset: job.sourceOffset }, tag: job.tag };
+      for (const sub of planCopies([piece], { ...SCHEDULER_DEFAULTS, chunkBytes: this.options.chunkBytes, kernelCopyMinBytes: Infinity, targetIsZeroed: false })) {
+        await this.bufferedJob(sub as BufferedJob, target, files);
+      }
+      return;
+    }
+    await this.bufferedJob(job, target, files);
+  }
+
+  /** Returns false if the kernel cannot copy between these files. */
+  private async kernelJob(job: KernelCopyJob, target: WritableTarget, files: FileCache): Promise<boolean> {
+    const source = await files.get(job.path);
+    let done = 0;
+    while (done < job.length) {
+      let n: number;
+      try {
+        n = await copyFileRange(source.fd, job.sourceOffset + done, target.fd, job.target + done, job.length - done);
+      } catch (error) {
+        throw ioError(target.path, error, 'copy');
+      }
+      if (n < 0) {
+        if (done === 0) return false;
+        throw ioError(target.path, new Error('copy_file_range failed part way'), 'copy');
+      }
+      if (n === 0) throw new FormatError(job.path, job.sourceOffset + done, 'file ended while copying (did it shrink?)');
+      done += n;
+    }
+    this.progress.next({ bytes: job.length, tags: job.tag === undefined ? [] : [[job.tag, job.length]] });
+    return true;
+  }
+
+  private async bufferedJob(job: BufferedJob, target: WritableTarget, files: FileCache): Promise<void> {
+    const release = await this.budget.acquire(job.length);
+    const buffer = this.pool.take();
+    try {
+      const window = buffer.subarray(0, job.length);
+      const at = (p: CopyPiece) => window.subarray(p.target - job.target, p.target - job.target + p.length);
+      let cursor = job.target;
+      for (const p of job.pieces) {
+        if (p.target > cursor) window.fill(0, cursor - job.target, p.target - job.target);
+        if (p.source.kind === 'fill') fillWithPattern(at(p), p.source.pattern);
+        cursor = p.target + p.length;
+      }
+      for (const run of adjacentRuns(job.pieces.filter((p) => p.source.kind === 'file'))) {
+        await readRun(await files.get((run[0]!.source as { path: string }).path), run, at);
+      }
+      await target.write(window, job.target);
+      const tags = new Map<number, number>();
+      for (const p of job.pieces) if (p.tag !== undefined) tags.set(p.tag, (tags.get(p.tag) ?? 0) + p.length);
+      this.progress.next({ bytes: job.pieces.reduce((n, p) => n + p.length, 0), tags: [...tags] });
+    } finally {
+      this.pool.give(buffer);
+      release();
+    }
+  }
+}
+
+type FilePiece = CopyPiece & { source: { kind: 'file'; path: string; offset: number } };
+
+/** Groups file pieces into runs that one read can serve: same file, in order, gaps under the limit. */
+function adjacentRuns(pieces: CopyPiece[]): FilePiece[][] {
+  const runs: FilePiece[][] = [];
+  const sorted = (pieces as FilePiece[]).slice().sort((a, b) => (a.source.path < b.source.path ? -1 : a.source.path > b.source.path ? 1 : a.source.offset - b.source.offset));
+  for (const p of sorted) {
+    const run = runs.at(-1);
+    const last = run?.at(-1);
+    const gap = last ? p.source.offset - (last.source.offset + last.length) : -1;
+    // Vectored reads take at most IOV_MAX (1024) buffers; stay well under, counting gap buffers.
+    if (run && last && last.source.path === p.source.path && gap >= 0 && gap <= SCHEDULER_DEFAULTS.maxGapBytes && run.length < 400) run.push(p);
+    else runs.push([p]);
+  }
+  return runs;
+}
+
+/** One vectored read for a run; gaps between its pieces land in a discard buffer. */
+async function readRun(file: Awaited<ReturnType<FileCache['get']>>, run: FilePiece[], place: (p: FilePiece) => Uint8Array): Promise<void> {
+  const first = run[0]!;
+  const last = run.at(-1)!;
+  const total = last.source.offset + last.length - first.source.offset;
+  if (first.source.offset + total > file.size) {
+    const bad = run.find((p) => p.source.offset + p.length > file.size)!;
+    throw new FormatError(file.path, bad.source.offset, `${bad.length} bytes at this offset run past the end of the file (${file.size} bytes)`);
+  }
+  const buffers: Uint8Array[] = [];
+  let cursor = first.source.offset;
+  for (const p of run) {
+    if (p.source.offset > cursor) buffers.push(DISCARD.subarray(0, p.source.offset - cursor));
+    buffers.push(place(p));
+    cursor = p.source.offset + p.length;
+  }
+  const read = await file.readv(buffers, first.source.offset);
+  if (read < total) {
+    // A short vectored read: finish piece by piece with exact reads (which name a shrunken file).
+    for (const p of run) await file.read(p.source.offset, p.length, `${p.length} bytes`, place(p));
+  }
+}
