@@ -79,7 +79,7 @@ export const convert: Command = {
 
     const payloadBytes = parameters.reduce((n, p) => n + (p.storage.kind === 'splat' ? 0 : p.length), 0);
     const scheduler = new IoScheduler();
-    const progress = progressBar(io, 'convert', payloadBytes);
+    const progress = await progressBar(io, 'convert', payloadBytes);
     const subscription = scheduler.progress.subscribe((e) => progress.add(e.bytes));
     let written;
     try {

@@ -2,16 +2,26 @@ import { readFileSync } from 'node:fs';
 import { ParamflowError, UsageError } from '../errors.js';
 import { removePendingOutputs } from '../io/atomic-output.js';
 import type { Command, CommandIO } from './command.js';
-import { convert } from './convert.js';
-import { create } from './create.js';
-import { dump } from './dump.js';
 import { helpText, parseFlags, suggest } from './flags.js';
 
-const COMMANDS: Command[] = [create, convert, dump];
+/** Commands are loaded when run, so a command pays only for the modules it uses. */
+const COMMANDS: { name: string; summary: string; load: () => Promise<Command> }[] = [
+  { name: 'create', summary: 'Create an IRPA archive of zeroed, patterned or splatted parameters', load: async () => (await import('./create.js')).create },
+  { name: 'convert', summary: 'Convert and edit parameter files into one IRPA archive', load: async () => (await import('./convert.js')).convert },
+  { name: 'dump', summary: 'List parameters of IRPA, GGUF and safetensors files and extract them', load: async () => (await import('./dump.js')).dump },
+];
 
+/** The package's version, from the nearest package.json above this module (bundled or not). */
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
+  for (let dir = new URL('.', import.meta.url); ; dir = new URL('..', dir)) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')) as { name?: string; version: string };
+      if (pkg.name === 'paramflow') return pkg.version;
+    } catch {
+      // Not here; look further up.
+    }
+    if (dir.pathname === '/') return 'unknown';
+  }
 }
 
 function usage(): string {
@@ -83,13 +93,13 @@ export async function main(argv: string[], io: CommandIO = processIO): Promise<n
     io.out(`paramflow ${version()}\n`);
     return 0;
   }
-  const command = COMMANDS.find((c) => c.name === name);
-  if (!command) {
+  const entry = COMMANDS.find((c) => c.name === name);
+  if (!entry) {
     io.err(`paramflow: unknown command '${name}'${suggest(name, COMMANDS.map((c) => c.name), '')}\n\n${usage()}`);
     return 2;
   }
   try {
-    return await run(command, args, io);
+    return await run(await entry.load(), args, io);
   } catch (error) {
     if (error instanceof ParamflowError) {
       io.err(`paramflow ${name}: error: ${error.message}\n`);

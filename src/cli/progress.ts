@@ -1,4 +1,3 @@
-import cliProgress from 'cli-progress';
 import type { CommandIO } from './command.js';
 
 /** Counts bytes done against a total; draws a bar only on a terminal. */
@@ -11,9 +10,11 @@ const silent: Progress = { add: () => undefined, stop: () => undefined };
 
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 
-export function progressBar(io: CommandIO, label: string, totalBytes: number): Progress {
+/** A bar on a terminal for work of `totalBytes`; silent when piped or when the work is small. */
+export async function progressBar(io: CommandIO, label: string, totalBytes: number): Promise<Progress> {
   // Small jobs finish before a bar could say anything.
   if (!io.interactive || totalBytes < 64 * 2 ** 20) return silent;
+  const { default: cliProgress } = await import('cli-progress');
   const bar = new cliProgress.SingleBar(
     {
       format: `${label} [{bar}] {percentage}% {done} of {total} | {speed} | eta {eta_formatted}`,

@@ -75,10 +75,13 @@ export class AtomicOutput {
     }
   }
 
-  /** Flushes to disk and renames into place. */
+  /**
+   * Flushes to disk and renames into place. PARAMFLOW_FSYNC=0 skips the flush
+   * (for benchmarks that compare with a plain `cp`; never for real work).
+   */
   async commit(): Promise<void> {
     try {
-      await this.handle.sync();
+      if (process.env.PARAMFLOW_FSYNC !== '0') await this.handle.sync();
       await this.handle.close();
       await rename(this.tempPath, this.target);
     } catch (error) {
