@@ -2,9 +2,9 @@
  * paramflow convert (safetensors -> IRPA) against `cp` of the same file, in
  * one run with a warm page cache. Two pairs: `cp` + `sync FILE` against
  * paramflow with its fsync before the rename, and both without a flush.
- * Also paramflow with kernel copies turned off, to compare the two paths.
+ * Also paramflow with kernel copies (copy_file_range) on, to compare the two paths.
  *
- *   npm run build && node dist/bench/convert.js [SIZE_GIB=2] [TENSORS=300] [--dir=DIR]
+ *   npm run build && node dist/bench/convert.js [SIZE_GIB=2] [TENSORS=300] [--dir=DIR] [--runs=3]
  *   node dist/bench/convert.js 2 100000      # the many-small-tensors case
  */
 import { spawnSync } from 'node:child_process';
@@ -19,7 +19,7 @@ const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const sizeGiB = Number(args[0] ?? 2);
 const tensorCount = Number(args[1] ?? 300);
 const dirFlag = process.argv.find((a) => a.startsWith('--dir='))?.slice(6);
-const RUNS = 3;
+const RUNS = Number(process.argv.find((a) => a.startsWith('--runs='))?.slice(7) ?? 3);
 const cli = resolve(dirname(fileURLToPath(import.meta.url)), '../../bin/paramflow.js');
 const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 
@@ -85,10 +85,10 @@ try {
   const rows: [string, Timing, Timing][] = [];
   const cpSync = best(() => timed(['bash', '-c', `cp "${input}" "${copy}" && sync "${copy}"`]), rmOut);
   rows.push(['with flush: paramflow convert (fsync)', best(convert({}), rmOut), cpSync]);
-  rows.push(['  kernel copies off', best(convert({ PARAMFLOW_KERNEL_COPY: '0' }), rmOut), cpSync]);
+  rows.push(['  with kernel copies', best(convert({ PARAMFLOW_KERNEL_COPY: '1' }), rmOut), cpSync]);
   const cp = best(() => timed(['cp', input, copy]), rmOut);
   rows.push(['no flush:   paramflow convert', best(convert({ PARAMFLOW_FSYNC: '0' }), rmOut), cp]);
-  rows.push(['  kernel copies off', best(convert({ PARAMFLOW_FSYNC: '0', PARAMFLOW_KERNEL_COPY: '0' }), rmOut), cp]);
+  rows.push(['  with kernel copies', best(convert({ PARAMFLOW_FSYNC: '0', PARAMFLOW_KERNEL_COPY: '1' }), rmOut), cp]);
 
   const gb = size / 1e9;
   const rss = (t: Timing) => (t.peakKiB === undefined ? 'n/a' : `${(t.peakKiB / 1024).toFixed(0)} MiB`);

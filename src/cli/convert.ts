@@ -1,7 +1,8 @@
 import { from, lastValueFrom, toArray, type OperatorFunction } from 'rxjs';
 import { UsageError } from '../errors.js';
 import type { Parameter } from '../model/parameter.js';
-import { IoScheduler } from '../scheduler/io-scheduler.js';
+import { IoScheduler, type SchedulerOptions } from '../scheduler/io-scheduler.js';
+import { parseByteSize } from './byte-size.js';
 import { writeIrpa } from '../sinks/irpa-writer.js';
 import { compose } from '../transforms/compose.js';
 import { exclude } from '../transforms/exclude.js';
@@ -28,6 +29,9 @@ const FLAGS: FlagSpec[] = [
   { name: 'splat', kind: 'list', value: 'KEY[=TYPE=VALUE]', help: 'Make a parameter a splat of 0 or of VALUE (f32=4.5, i8=123, x32=CAFEF00D)' },
   { name: 'align', kind: 'list', value: '[KEY=]BYTES', help: 'Place data at multiples of BYTES (a power of two), for all or matching parameters' },
   { name: 'output', kind: 'string', value: 'FILE.irpa', help: 'Output archive' },
+  { name: 'io-budget', kind: 'string', value: 'SIZE', help: 'Bytes held in I/O buffers at once (default 64MiB)' },
+  { name: 'chunk-size', kind: 'string', value: 'SIZE', help: 'Size of each buffered read and write (default 8MiB)' },
+  { name: 'concurrency', kind: 'int', value: 'N', help: 'I/O operations in flight at once (default 4)' },
   { name: 'quiet', kind: 'bool', help: 'Do not print the resulting table' },
   { name: 'json', kind: 'bool', help: 'Print the resulting parameters as JSON lines instead of the table' },
   { name: 'parameter_mode', kind: 'string', value: 'file|preload', help: "Accepted for compatibility with IREE's tools; has no effect" },
@@ -59,6 +63,19 @@ function transforms(flags: ParsedFlags, warn: (message: string) => void): Operat
   ];
 }
 
+/** --io-budget, --chunk-size and --concurrency, where given. */
+export function schedulerOptions(flags: ParsedFlags): SchedulerOptions {
+  const budget = flags.strings.get('io-budget');
+  const chunk = flags.strings.get('chunk-size');
+  const concurrency = flags.ints.get('concurrency');
+  if (concurrency !== undefined && (concurrency < 1 || concurrency > 256)) throw new UsageError(`--concurrency=${concurrency}: must be 1 to 256`);
+  return {
+    ...(budget ? { budgetBytes: parseByteSize('io-budget', budget) } : {}),
+    ...(chunk ? { chunkBytes: parseByteSize('chunk-size', chunk) } : {}),
+    ...(concurrency ? { concurrency } : {}),
+  };
+}
+
 export const convert: Command = {
   name: 'convert',
   summary: 'Convert and edit parameter files into one IRPA archive',
@@ -78,7 +95,7 @@ export const convert: Command = {
     const parameters = await lastValueFrom(from(index.all()).pipe(compose(steps), toArray()));
 
     const payloadBytes = parameters.reduce((n, p) => n + (p.storage.kind === 'splat' ? 0 : p.length), 0);
-    const scheduler = new IoScheduler();
+    const scheduler = new IoScheduler(schedulerOptions(flags));
     const progress = await progressBar(io, 'convert', payloadBytes);
     const subscription = scheduler.progress.subscribe((e) => progress.add(e.bytes));
     let written;

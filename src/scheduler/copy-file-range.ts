@@ -13,7 +13,7 @@ let binding: { async: AsyncCall } | null | undefined;
 function load(): { async: AsyncCall } | null {
   if (binding !== undefined) return binding;
   binding = null;
-  if (process.platform !== 'linux' || process.env.PARAMFLOW_KERNEL_COPY === '0') return null;
+  if (process.platform !== 'linux') return null;
   try {
     const koffi = createRequire(import.meta.url)('koffi');
     const libc = koffi.load('libc.so.6');

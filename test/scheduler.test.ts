@@ -1,0 +1,212 @@
+import test from 'ava';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readdir, readFile, truncate, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { FileCache } from '../src/io/file-cache.js';
+import { writeAtomically } from '../src/io/atomic-output.js';
+import { openSource } from '../src/sources/open.js';
+import { writeIrpa } from '../src/sinks/irpa-writer.js';
+import { Fence, fenced } from '../src/scheduler/fence.js';
+import { IoScheduler } from '../src/scheduler/io-scheduler.js';
+import { planCopies, type CopyPiece } from '../src/scheduler/plan.js';
+import { TimelineSemaphore } from '../src/scheduler/semaphore.js';
+import { prng } from './helpers/irpa-bytes.js';
+import { tempDir } from './helpers/paths.js';
+import { safetensorsFile } from './helpers/safetensors-bytes.js';
+
+test('a timeline semaphore releases waiters as it advances and fails them all', async (t) => {
+  const s = new TimelineSemaphore();
+  const order: number[] = [];
+  const waits = [3, 1, 2].map((v) => s.wait(v).then(() => order.push(v)));
+  s.signal(1);
+  await Promise.resolve();
+  s.signal(3);
+  await Promise.all(waits);
+  t.deepEqual(order, [1, 3, 2], '1 on the first signal, 3 and 2 on the second');
+  t.throws(() => s.signal(2), { message: /cannot signal 2, already at 3/ });
+  const pending = s.wait(10);
+  s.fail(new Error('device lost'));
+  await t.throwsAsync(pending, { message: 'device lost' });
+  await t.throwsAsync(s.wait(1), { message: 'device lost' }, 'future waiters see the failure too');
+});
+
+test('a fence waits on all its points; an op with no work still orders wait before signal', async (t) => {
+  const a = Fence.create('a');
+  const b = Fence.create('b');
+  const done = Fence.create('done');
+  let ran = false;
+  const op = fenced(Fence.join(a, b), done, async () => {
+    ran = true;
+  });
+  a.signal();
+  await new Promise((r) => setTimeout(r, 5));
+  t.false(ran);
+  b.signal();
+  await op;
+  t.true(ran);
+  await done.wait();
+  const failed = Fence.create();
+  const after = Fence.create();
+  failed.fail(new Error('read failed'));
+  await t.throwsAsync(fenced(failed, after, async () => t.fail('must not run')), { message: 'read failed' });
+  await t.throwsAsync(after.wait(), { message: 'read failed' });
+});
+
+test('thousands of gathers with random fences finish in an order that honours every fence, byte-exact', async (t) => {
+  const { dir, cleanup } = await tempDir();
+  const files = new FileCache();
+  try {
+    const data = randomBytes(1 << 20);
+    const path = join(dir, 'data.bin');
+    await writeFile(path, data);
+    const scheduler = new IoScheduler({ concurrency: 8 });
+    const rand = prng(42);
+    const N = 3000;
+    const fences = Array.from({ length: N }, (_, i) => Fence.create(`op${i}`));
+    const deps = Array.from({ length: N }, (_, i) => Array.from({ length: Math.floor(rand() * 4) }, () => Math.floor(rand() * i)).filter((d) => d < i));
+    const finished: number[] = [];
+    const out = Buffer.alloc(N * 64);
+    const spans = Array.from({ length: N }, () => Math.floor(rand() * (data.length - 64)));
+    // Submit in a shuffled order: only the fences may order them.
+    const order = Array.from({ length: N }, (_, i) => i).sort(() => rand() - 0.5);
+    await Promise.all(
+      order.map((i) =>
+        scheduler
+          .gather([{ path, offset: spans[i]!, length: 64, into: i * 64 }], out, files, { wait: Fence.join(...deps[i]!.map((d) => fences[d])), signal: fences[i] })
+          .then(() => finished.push(i)),
+      ),
+    );
+    const position = new Map(finished.map((op, k) => [op, k]));
+    for (let i = 0; i < N; ++i) for (const d of deps[i]!) t.true(position.get(d)! < position.get(i)!, `op ${i} finished before its dependency ${d}`);
+    for (let i = 0; i < N; i += 97) t.deepEqual(out.subarray(i * 64, i * 64 + 64), data.subarray(spans[i]!, spans[i]! + 64));
+  } finally {
+    await files.closeAll();
+    await cleanup();
+  }
+});
+
+test('a failure reaches every dependent operation, and none of them runs', async (t) => {
+  const { dir, cleanup } = await tempDir();
+  const files = new FileCache();
+  try {
+    const path = join(dir, 'small.bin');
+    await writeFile(path, randomBytes(100));
+    const scheduler = new IoScheduler();
+    const buffer = Buffer.alloc(1000);
+    const first = Fence.create();
+    const second = Fence.create();
+    const third = Fence.create();
+    const bad = scheduler.gather([{ path, offset: 50, length: 500, into: 0 }], buffer, files, { signal: first });
+    const dependent = scheduler.gather([{ path, offset: 0, length: 10, into: 0 }], buffer, files, { wait: first, signal: second });
+    const transitive = scheduler.gather([{ path, offset: 0, length: 10, into: 10 }], buffer, files, { wait: second, signal: third });
+    await t.throwsAsync(bad, { message: /run past the end of the file/ });
+    await t.throwsAsync(dependent, { message: /run past the end of the file/ });
+    await t.throwsAsync(transitive, { message: /run past the end of the file/ });
+    await t.throwsAsync(third.wait());
+    t.true(buffer.every((b) => b === 0), 'dependents never ran');
+  } finally {
+    await files.closeAll();
+    await cleanup();
+  }
+});
+
+test('the byte budget is never exceeded and buffers are reused, whatever the data size', async (t) => {
+  const { dir, cleanup } = await tempDir();
+  const files = new FileCache();
+  try {
+    const data = randomBytes(12 << 20);
+    const source = join(dir, 'source.bin');
+    await writeFile(source, data);
+    const chunk = 256 << 10;
+    const scheduler = new IoScheduler({ budgetBytes: 4 * chunk, chunkBytes: chunk, concurrency: 16 });
+    const rand = prng(9);
+    // Pieces of random sizes, placed with gaps, some fills, all out of order.
+    const pieces: CopyPiece[] = [];
+    let src = 0;
+    let dst = 0;
+    while (src < data.length) {
+      const length = Math.min(data.length - src, 1 + Math.floor(rand() * 700_000));
+      pieces.push({ target: dst, length, source: { kind: 'file', path: source, offset: src } });
+      src += length;
+      dst += length + Math.floor(rand() * 3) * 100;
+      if (rand() < 0.2) {
+        pieces.push({ target: dst, length: 4000, source: { kind: 'fill', pattern: Uint8Array.of(1, 2, 3) } });
+        dst += 4000;
+      }
+    }
+    const target = join(dir, 'target.bin');
+    await writeAtomically(target, (out) => scheduler.copyToFile(pieces.reverse(), out, files));
+    t.true(scheduler.budget.peak <= 4 * chunk, `peak ${scheduler.budget.peak}`);
+    t.true(scheduler.buffersAllocated <= 16);
+    const written = await readFile(target);
+    for (const p of pieces) {
+      const got = written.subarray(p.target, p.target + p.length);
+      if (p.source.kind === 'file') t.true(got.equals(data.subarray(p.source.offset, p.source.offset + p.length)));
+      else t.true(got.every((b, i) => b === [1, 2, 3][i % 3]));
+    }
+  } finally {
+    await files.closeAll();
+    await cleanup();
+  }
+});
+
+test('thousands of small parameters are served by a handful of reads and writes', (t) => {
+  const pieces: CopyPiece[] = Array.from({ length: 10_000 }, (_, i) => ({
+    target: 4096 + i * 1088, // 1 KiB each, placed at 64-byte multiples as an archive would
+    length: 1024 + (i % 2) * 32,
+    source: { kind: 'file', path: 'model.safetensors', offset: 100 + i * 1056 },
+  }));
+  const jobs = planCopies(pieces, { chunkBytes: 8 << 20, kernelCopyMinBytes: Infinity, kernelChunkBytes: 64 << 20, maxGapBytes: 65536, targetIsZeroed: true });
+  t.is(jobs.length, 2, 'two 8 MiB windows cover 10 MiB of target');
+  const planned = jobs.flatMap((j) => (j.kind === 'buffered' ? j.pieces : []));
+  t.is(planned.reduce((n, p) => n + p.length, 0), pieces.reduce((n, p) => n + p.length, 0));
+  t.true(planned.length <= 10_001, 'at most one piece split at the window boundary');
+});
+
+test('huge file ranges become bounded kernel copies; zero fills on a zeroed target take no job', (t) => {
+  const jobs = planCopies(
+    [
+      { target: 0, length: 200 << 20, source: { kind: 'file', path: 'a', offset: 0 } },
+      { target: 300 << 20, length: 50 << 20, source: { kind: 'fill', pattern: Uint8Array.of(0) } },
+    ],
+    { chunkBytes: 8 << 20, kernelCopyMinBytes: 4 << 20, kernelChunkBytes: 64 << 20, maxGapBytes: 65536, targetIsZeroed: true },
+  );
+  t.deepEqual(jobs.map((j) => [j.kind, j.length]), [['kernel', 64 << 20], ['kernel', 64 << 20], ['kernel', 64 << 20], ['kernel', 8 << 20]]);
+});
+
+test('kernel copies, where the OS has them, give the same bytes', async (t) => {
+  const { dir, cleanup } = await tempDir();
+  const files = new FileCache();
+  try {
+    const data = randomBytes(20 << 20);
+    const source = join(dir, 'source.bin');
+    await writeFile(source, data);
+    const target = join(dir, 'target.bin');
+    const scheduler = new IoScheduler({ kernelCopy: true });
+    await writeAtomically(target, async (out) => {
+      await out.truncate(data.length + 4096);
+      await scheduler.copyToFile([{ target: 4096, length: data.length, source: { kind: 'file', path: source, offset: 0 } }], out, files, { targetIsZeroed: true });
+    });
+    t.true((await readFile(target)).subarray(4096).equals(data));
+  } finally {
+    await files.closeAll();
+    await cleanup();
+  }
+});
+
+test('an input that shrinks during a conversion fails it and leaves no output behind', async (t) => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    const input = join(dir, 'in.safetensors');
+    await writeFile(input, safetensorsFile([{ name: 'a', dtype: 'U8', shape: [1 << 20], payload: randomBytes(1 << 20) }, { name: 'b', dtype: 'U8', shape: [1 << 20], payload: randomBytes(1 << 20) }]));
+    const source = await openSource(input);
+    await truncate(input, 1 << 20); // shrinks after it was indexed
+    const output = join(dir, 'out.irpa');
+    await t.throwsAsync(writeIrpa(output, source.parameters), { message: /in\.safetensors: at byte \d+: .*(past the end|shrink)/ });
+    t.false(existsSync(output));
+    t.deepEqual((await readdir(dir)).sort(), ['in.safetensors']);
+  } finally {
+    await cleanup();
+  }
+});
