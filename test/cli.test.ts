@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runCli, spawnCli } from './helpers/cli.js';
-import { cliPath, repoRoot, tempDir } from './helpers/paths.js';
+import { cliPath, repoRoot, inTempDir } from './helpers/paths.js';
 
 test('the binary prints help and exits 0; an unknown command exits 2', (t) => {
   const help = spawnCli(['--help']);
@@ -32,16 +32,13 @@ const BAD_FLAGS: [string, string[], RegExp][] = [
 
 for (const [title, flags, message] of BAD_FLAGS) {
   test(`create refuses ${title} with exit 2 and writes nothing`, async (t) => {
-    const { dir, cleanup } = await tempDir();
-    try {
+    await inTempDir(async (dir) => {
       const r = await runCli(['create', ...flags, `--output=${join(dir, 'out.irpa')}`]);
       t.is(r.code, 2);
       t.regex(r.stderr, message);
       t.is(r.stderr.trim().split('\n').length, 1);
       t.deepEqual(await readdir(dir), []);
-    } finally {
-      await cleanup();
-    }
+    });
   });
 }
 
@@ -58,8 +55,7 @@ test('create into a missing directory is an I/O error naming the path', async (t
 });
 
 test('create reads --flagfile, honours --quiet and prints JSON lines with --json', async (t) => {
-  const { dir, cleanup } = await tempDir();
-  try {
+  await inTempDir(async (dir) => {
     const flagfile = join(dir, 'flags.txt');
     await writeFile(flagfile, `# weights\n--data=w=4x4xf32=1\n\n--splat=b=4xf32=0.5\n--output=${join(dir, 'a.irpa')}\n`);
     const quiet = await runCli(['create', `--flagfile=${flagfile}`, '--quiet']);
@@ -72,14 +68,11 @@ test('create reads --flagfile, honours --quiet and prints JSON lines with --json
       ['w', 'data', 64],
     ]);
     t.deepEqual(await readFile(join(dir, 'a.irpa')), await readFile(join(dir, 'b.irpa')));
-  } finally {
-    await cleanup();
-  }
+  });
 });
 
 test('dump --extract refuses to overwrite an input', async (t) => {
-  const { dir, cleanup } = await tempDir();
-  try {
+  await inTempDir(async (dir) => {
     const archive = join(dir, 'a.irpa');
     await runCli(['create', '--data=w=16xi8=3', `--output=${archive}`, '--quiet']);
     const before = await readFile(archive);
@@ -87,14 +80,11 @@ test('dump --extract refuses to overwrite an input', async (t) => {
     t.is(r.code, 2);
     t.regex(r.stderr, /is also an input/);
     t.deepEqual(await readFile(archive), before);
-  } finally {
-    await cleanup();
-  }
+  });
 });
 
 test('dump --extract of a 1 GiB splat runs in constant memory', async (t) => {
-  const { dir, cleanup } = await tempDir();
-  try {
+  await inTempDir(async (dir) => {
     const peak = async (bytes: string) => {
       const archive = join(dir, `${bytes}.irpa`);
       const out = join(dir, `${bytes}.bin`);
@@ -117,19 +107,18 @@ test('dump --extract of a 1 GiB splat runs in constant memory', async (t) => {
     t.deepEqual(big.head, Buffer.from(Float32Array.of(1.5, 1.5).buffer));
     t.log(`peak RSS: 1 KiB splat ${small.kib} KiB, 1 GiB splat ${big.kib} KiB`);
     t.true(big.kib - small.kib < 64 * 1024, `1 GiB extract grew RSS by ${big.kib - small.kib} KiB`);
-  } finally {
-    await cleanup();
-  }
+  });
 });
 
 test('a create stopped by SIGTERM leaves neither a partial target nor a temporary file', async (t) => {
-  const { dir, cleanup } = await tempDir();
-  try {
+  await inTempDir(async (dir) => {
     const target = join(dir, 'big.irpa');
     const child = spawn(process.execPath, [cliPath, 'create', `--data=w=${512 * 1024 * 1024}xf32=1`, `--output=${target}`, '--quiet']);
-    await new Promise((r) => setTimeout(r, 400));
+    const closed = new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    // Stop it once it is writing: its temporary file exists.
+    for (let i = 0; i < 500 && !(await readdir(dir)).some((f) => f.endsWith('.partial')); ++i) await new Promise((r) => setTimeout(r, 20));
     child.kill('SIGTERM');
-    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    const code = await closed;
     const files = await readdir(dir);
     if (code === 0) {
       t.is((await stat(target)).size, 2 * 1024 ** 3 + 4096, 'finished before the signal: complete');
@@ -137,9 +126,7 @@ test('a create stopped by SIGTERM leaves neither a partial target nor a temporar
       t.is(code, 143);
       t.deepEqual(files, [], 'nothing left behind');
     }
-  } finally {
-    await cleanup();
-  }
+  });
 });
 
 test('the bundled example archive dumps with hashes', async (t) => {

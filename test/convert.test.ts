@@ -7,7 +7,7 @@ import { EntryType } from '../src/formats/irpa/constants.js';
 import { runCli } from './helpers/cli.js';
 import { ggufFile, type TestTensor } from './helpers/gguf-bytes.js';
 import { chainBytes, type TestEntry } from './helpers/irpa-bytes.js';
-import { tempDir } from './helpers/paths.js';
+import { inTempDir } from './helpers/paths.js';
 import { safetensorsFile } from './helpers/safetensors-bytes.js';
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -44,8 +44,7 @@ const TYPES: [number, number, number][] = [[0, 1, 4], [1, 1, 2], [2, 32, 18], [8
 const DTYPES: [string, number][] = [['BOOL', 8], ['F4', 4], ['F6_E2M3', 6], ['U8', 8], ['F8_E4M3', 8], ['I16', 16], ['BF16', 16], ['F32', 32], ['C64', 64], ['U64', 64]];
 
 test('GGUF, safetensors and chained IRPA inputs convert keeping every byte, data aligned', async (t) => {
-  const { dir, cleanup } = await tempDir();
-  try {
+  await inTempDir(async (dir) => {
     const ggufTensors: TestTensor[] = TYPES.map(([id, el, by]) => ({ name: `g${id}`, dims: [el * 2, 3], typeId: id, payload: randomBytes(by * 6) }));
     await writeFile(join(dir, 'm.gguf'), ggufFile({ tensors: ggufTensors }));
     const stTensors = DTYPES.map(([dtype, bits]) => ({ name: `s.${dtype}`, dtype, shape: [4, 8], payload: randomBytes((32 * bits) / 8) }));
@@ -80,14 +79,11 @@ test('GGUF, safetensors and chained IRPA inputs convert keeping every byte, data
     await checkOutput(t, aligned, expected, 4096);
     const json = await runCli(['dump', `--parameters=${aligned}`, '--json']);
     t.true(json.stdout.trim().split('\n').every((l) => JSON.parse(l).storage !== 'data' || JSON.parse(l).alignment === 4096));
-  } finally {
-    await cleanup();
-  }
+  });
 });
 
 test('edits: globs, regex renames, strip with keep, splats over strip, selective realign', async (t) => {
-  const { dir, cleanup } = await tempDir();
-  try {
+  await inTempDir(async (dir) => {
     const tensors = ['blk.0.attn_q.weight', 'blk.0.attn_q.bias', 'blk.1.attn_k.weight', 'blk.1.ffn.bias', 'output.weight'].map((name) => ({
       name,
       dtype: 'F32',
@@ -118,9 +114,7 @@ test('edits: globs, regex renames, strip with keep, splats over strip, selective
     ]);
     const bytes = await readFile(output);
     t.deepEqual(bytes.subarray(rows[2].offset, rows[2].end), Buffer.from(tensors[4]!.payload));
-  } finally {
-    await cleanup();
-  }
+  });
 });
 
 const BAD: [string, string[], number, RegExp][] = [
@@ -136,8 +130,7 @@ const BAD: [string, string[], number, RegExp][] = [
 
 for (const [title, flags, code, message] of BAD) {
   test(`convert refuses ${title} and writes nothing`, async (t) => {
-    const { dir, cleanup } = await tempDir();
-    try {
+    await inTempDir(async (dir) => {
       const input = join(dir, 'in.safetensors');
       await writeFile(input, safetensorsFile([
         { name: 'tensor0', dtype: 'F32', shape: [4], payload: randomBytes(16) },
@@ -149,29 +142,23 @@ for (const [title, flags, code, message] of BAD) {
       t.is(r.code, code, r.stderr);
       t.regex(r.stderr, message);
       t.false(existsSync(output));
-    } finally {
-      await cleanup();
-    }
+    });
   });
 }
 
 test('convert warns about --exclude and --rename naming no parameter, and still converts', async (t) => {
-  const { dir, cleanup } = await tempDir();
-  try {
+  await inTempDir(async (dir) => {
     const input = join(dir, 'in.safetensors');
     await writeFile(input, safetensorsFile([{ name: 'w', dtype: 'U8', shape: [4], payload: randomBytes(4) }]));
     const r = await runCli(['convert', `--parameters=${input}`, '--exclude=nothing', '--rename=nope=x', `--output=${join(dir, 'o.irpa')}`, '--quiet']);
     t.is(r.code, 0);
     t.regex(r.stderr, /warning: --exclude=nothing names no parameter/);
     t.regex(r.stderr, /warning: --rename=nope=x names no parameter/);
-  } finally {
-    await cleanup();
-  }
+  });
 });
 
 test('convert refuses an unreadable input (exit 1) and its own input as output (exit 2)', async (t) => {
-  const { dir, cleanup } = await tempDir();
-  try {
+  await inTempDir(async (dir) => {
     const output = join(dir, 'out.irpa');
     const missing = await runCli(['convert', `--parameters=${join(dir, 'missing.gguf')}`, `--output=${output}`]);
     t.is(missing.code, 1);
@@ -185,7 +172,5 @@ test('convert refuses an unreadable input (exit 1) and its own input as output (
     t.is(self.code, 2);
     t.regex(self.stderr, /is also an input/);
     t.deepEqual(await readFile(input), before);
-  } finally {
-    await cleanup();
-  }
+  });
 });

@@ -1,13 +1,13 @@
 import test from 'ava';
 import { createHash, randomBytes } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GgufValueType } from '../src/formats/gguf/types.js';
 import { RandomAccessFile } from '../src/io/random-access-file.js';
 import { readGgufHeader } from '../src/sources/gguf.js';
 import { runCli } from './helpers/cli.js';
 import { ggufFile, type TestTensor } from './helpers/gguf-bytes.js';
-import { sharedDir, tempDir } from './helpers/paths.js';
+import { sharedDir, withTempFile } from './helpers/paths.js';
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const realDir = join(sharedDir, 'real');
@@ -17,16 +17,7 @@ async function dumpJson(path: string, ...more: string[]) {
   return { ...r, rows: r.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) };
 }
 
-async function withFile<T>(bytes: Uint8Array, fn: (path: string) => Promise<T>): Promise<T> {
-  const { dir, cleanup } = await tempDir();
-  try {
-    const path = join(dir, 'model.gguf');
-    await writeFile(path, bytes);
-    return await fn(path);
-  } finally {
-    await cleanup();
-  }
-}
+const withFile = <T>(bytes: Uint8Array, fn: (path: string) => Promise<T>) => withTempFile('model.gguf', bytes, fn);
 
 async function header(path: string) {
   const file = await RandomAccessFile.open(path);

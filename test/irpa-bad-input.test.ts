@@ -5,7 +5,7 @@ import { ByteWriter } from '../src/formats/bytes.js';
 import { EntryType } from '../src/formats/irpa/constants.js';
 import { runCli } from './helpers/cli.js';
 import { archiveBytes, chainBytes, type TestEntry } from './helpers/irpa-bytes.js';
-import { tempDir } from './helpers/paths.js';
+import { inTempDir } from './helpers/paths.js';
 
 /**
  * Hostile and broken archives: each gets a one-line error naming the file,
@@ -79,8 +79,7 @@ function twoArchivesPatched(edit: (w: ByteWriter, second: number) => void): Uint
 
 for (const c of CASES) {
   test(`dump refuses ${c.title}`, async (t) => {
-    const { dir, cleanup } = await tempDir();
-    try {
+    await inTempDir(async (dir) => {
       const path = join(dir, 'bad.irpa');
       await writeFile(path, c.bytes());
       const started = performance.now();
@@ -91,16 +90,13 @@ for (const c of CASES) {
       t.regex(r.stderr, c.message);
       t.true(r.stderr.includes(`${path}: at byte ${c.offset}:`), r.stderr);
       t.is(r.stderr.trim().split('\n').length, 1, 'one line');
-      t.true(elapsed < 1000, `took ${elapsed} ms`);
-    } finally {
-      await cleanup();
-    }
+      t.true(elapsed < 5000, `took ${elapsed} ms: a guard against hangs, not a timing goal`);
+    });
   });
 }
 
 test('a valid two-archive chain reads both archives', async (t) => {
-  const { dir, cleanup } = await tempDir();
-  try {
+  await inTempDir(async (dir) => {
     const path = join(dir, 'chain.irpa');
     await writeFile(path, twoArchives().bytes);
     const r = await runCli(['dump', `--parameters=${path}`, '--json']);
@@ -113,7 +109,5 @@ test('a valid two-archive chain reads both archives', async (t) => {
       ['bias', undefined],
     ]);
     t.regex(r.stderr, /note: key 'weight' \(2 times\)/);
-  } finally {
-    await cleanup();
-  }
+  });
 });

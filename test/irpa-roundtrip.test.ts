@@ -9,7 +9,7 @@ import type { Parameter } from '../src/model/parameter.js';
 import { writeIrpa } from '../src/sinks/irpa-writer.js';
 import { irpaParameters, readIrpaArchives } from '../src/sources/irpa.js';
 import { chainBytes, prng, type TestEntry } from './helpers/irpa-bytes.js';
-import { tempDir } from './helpers/paths.js';
+import { tempDir, inTempDir } from './helpers/paths.js';
 
 const NAME_PARTS = ['blk', 'attn', 'ättn', '注意力', '🙂', 'w\u0301', 'bias', 'weight', 'x.y.z', ' ', ''];
 
@@ -139,8 +139,7 @@ test('the writer copies a chained archive into one archive with the same paramet
 });
 
 test('writing an archive onto its own input is refused and leaves it whole', async (t) => {
-  const { dir, cleanup } = await tempDir();
-  try {
+  await inTempDir(async (dir) => {
     const path = join(dir, 'self.irpa');
     const original = chainBytes(generate(3, 1, 10)).bytes;
     await writeFile(path, original);
@@ -149,7 +148,5 @@ test('writing an archive onto its own input is refused and leaves it whole', asy
     await file.close();
     await t.throwsAsync(writeIrpa(path, parameters), { message: /is also an input/ });
     t.deepEqual(await readFile(path), Buffer.from(original));
-  } finally {
-    await cleanup();
-  }
+  });
 });

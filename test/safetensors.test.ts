@@ -1,24 +1,13 @@
 import test from 'ava';
 import { createHash, randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { openSource } from '../src/sources/open.js';
 import { runCli } from './helpers/cli.js';
-import { tempDir } from './helpers/paths.js';
+import { withTempFile } from './helpers/paths.js';
 import { safetensorsFile, safetensorsRaw, type StTensor } from './helpers/safetensors-bytes.js';
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
-async function withFile<T>(bytes: Uint8Array, fn: (path: string) => Promise<T>): Promise<T> {
-  const { dir, cleanup } = await tempDir();
-  try {
-    const path = join(dir, 'model.safetensors');
-    await writeFile(path, bytes);
-    return await fn(path);
-  } finally {
-    await cleanup();
-  }
-}
+const withFile = <T>(bytes: Uint8Array, fn: (path: string) => Promise<T>) => withTempFile('model.safetensors', bytes, fn);
 
 // Bits per element of each dtype, written out independently of the reader.
 const DTYPES: [string, number][] = [

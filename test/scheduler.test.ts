@@ -12,7 +12,7 @@ import { IoScheduler } from '../src/scheduler/io-scheduler.js';
 import { planCopies, type CopyPiece } from '../src/scheduler/plan.js';
 import { TimelineSemaphore } from '../src/scheduler/semaphore.js';
 import { prng } from './helpers/irpa-bytes.js';
-import { tempDir } from './helpers/paths.js';
+import { tempDir, inTempDir } from './helpers/paths.js';
 import { safetensorsFile } from './helpers/safetensors-bytes.js';
 
 test('a timeline semaphore releases waiters as it advances and fails them all', async (t) => {
@@ -196,8 +196,7 @@ test('kernel copies, where the OS has them, give the same bytes', async (t) => {
 });
 
 test('an input that shrinks during a conversion fails it and leaves no output behind', async (t) => {
-  const { dir, cleanup } = await tempDir();
-  try {
+  await inTempDir(async (dir) => {
     const input = join(dir, 'in.safetensors');
     await writeFile(input, safetensorsFile([{ name: 'a', dtype: 'U8', shape: [1 << 20], payload: randomBytes(1 << 20) }, { name: 'b', dtype: 'U8', shape: [1 << 20], payload: randomBytes(1 << 20) }]));
     const source = await openSource(input);
@@ -206,7 +205,5 @@ test('an input that shrinks during a conversion fails it and leaves no output be
     await t.throwsAsync(writeIrpa(output, source.parameters), { message: /in\.safetensors: at byte \d+: .*(past the end|shrink)/ });
     t.false(existsSync(output));
     t.deepEqual((await readdir(dir)).sort(), ['in.safetensors']);
-  } finally {
-    await cleanup();
-  }
+  });
 });

@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runCli } from './helpers/cli.js';
-import { hasVectors, tempDir, vectorsDir } from './helpers/paths.js';
+import { hasVectors, vectorsDir, inTempDir } from './helpers/paths.js';
 
 /**
  * Conformance with IREE's own tools: every `iree-create-parameters` row of
@@ -40,24 +40,20 @@ if (!hasVectors) {
 
   for (const row of rows) {
     test(`create ${row.id} matches iree-create-parameters byte for byte`, async (t) => {
-      const { dir, cleanup } = await tempDir();
-      try {
+      await inTempDir(async (dir) => {
         const output = join(dir, `${row.id}.irpa`);
         const args = row.args.map((a) => (a.startsWith('--output=') ? `--output=${output}` : a));
         const r = await runCli(['create', ...args]);
         t.is(r.code, 0, r.stderr);
         t.is(sha256(await readFile(output)), row.sha256);
         t.is(r.stdout, await readFile(join(vectorsDir, 'stdout', `${row.id}.stdout.txt`), 'utf8'));
-      } finally {
-        await cleanup();
-      }
+      });
     });
   }
 
   for (const row of manifest().filter((r) => r.tool === 'convert' && r.id !== 'v15')) {
     test(`convert ${row.id} matches iree-convert-parameters byte for byte`, async (t) => {
-      const { dir, cleanup } = await tempDir();
-      try {
+      await inTempDir(async (dir) => {
         const output = join(dir, `${row.id}.irpa`);
         const args = row.args.map((a) =>
           a.startsWith('--output=') ? `--output=${output}` : a.replace(/^(--parameters=(?:[^=]*=)?)(.*)$/, (_, flag, path) => `${flag}${join(vectorsDir, path)}`),
@@ -66,15 +62,12 @@ if (!hasVectors) {
         t.is(r.code, 0, r.stderr);
         t.is(sha256(await readFile(output)), row.sha256);
         t.is(r.stdout, await readFile(join(vectorsDir, 'stdout', `${row.id}.stdout.txt`), 'utf8'));
-      } finally {
-        await cleanup();
-      }
+      });
     });
   }
 
   test('convert v15 is refused: IREE writes two parameters under one key', async (t) => {
-    const { dir, cleanup } = await tempDir();
-    try {
+    await inTempDir(async (dir) => {
       const input = (scope: string, path: string) => `--parameters=${scope}=${join(vectorsDir, 'inputs', path)}`;
       const inputs = [input('x', 'multiple.gguf'), input('y', 'single.safetensors'), input('x', 'parameters_a.safetensors')];
       const output = join(dir, 'v15.irpa');
@@ -86,9 +79,7 @@ if (!hasVectors) {
       const fixed = await runCli(['convert', ...inputs, '--rename=y::tensor0=y.tensor0', `--output=${output}`, '--json']);
       t.is(fixed.code, 0, fixed.stderr);
       t.deepEqual(fixed.stdout.trim().split('\n').map((l) => JSON.parse(l).key), ['tensor0', 'tensor1', 'tensor2', 'a0', 'a1', 'y.tensor0']);
-    } finally {
-      await cleanup();
-    }
+    });
   });
 
   const archives = [
@@ -132,8 +123,7 @@ if (!hasVectors) {
   });
 
   test('dump --extract from safetensors and a scoped GGUF writes what IREE extracted', async (t) => {
-    const { dir, cleanup } = await tempDir();
-    try {
+    await inTempDir(async (dir) => {
       const r = await runCli([
         'dump',
         `--parameters=${join(vectorsDir, 'inputs/multiple.safetensors')}`,
@@ -146,14 +136,11 @@ if (!hasVectors) {
       for (const name of ['tensor1.bin', 's_tensor2.bin']) {
         t.deepEqual(await readFile(join(dir, name)), await readFile(join(vectorsDir, 'extract', name)), name);
       }
-    } finally {
-      await cleanup();
-    }
+    });
   });
 
   test('dump --extract writes what IREE extracted, and splats expanded', async (t) => {
-    const { dir, cleanup } = await tempDir();
-    try {
+    await inTempDir(async (dir) => {
       const c01 = join(vectorsDir, 'out/c01.irpa');
       const out = join(dir, 'pattern2.bin');
       const r = await runCli(['dump', `--parameters=${c01}`, `--extract=my.pattern_param_2=${out}`]);
@@ -167,8 +154,6 @@ if (!hasVectors) {
       const bytes = await readFile(splat);
       t.is(bytes.length, 2 * 4096 * 2);
       t.true(bytes.every((b, i) => b === (i % 2 === 0 ? 123 : 0)));
-    } finally {
-      await cleanup();
-    }
+    });
   });
 }

@@ -14,8 +14,7 @@ import { parseSplatRule, splat } from '../transforms/splat.js';
 import { strip } from '../transforms/strip.js';
 import type { Command } from './command.js';
 import type { FlagSpec, ParsedFlags } from './flags.js';
-import { scopeListing } from './listing.js';
-import { describeParameterJson } from './parameter-json.js';
+import { printWritten } from './listing.js';
 import { loadParameterIndex } from './parameters-flag.js';
 import { progressBar } from './progress.js';
 
@@ -90,8 +89,7 @@ export const convert: Command = {
     const warn = (message: string) => io.err(`paramflow convert: warning: ${message}\n`);
     const steps = transforms(flags, warn);
 
-    const { index, sources } = await loadParameterIndex(inputs);
-    for (const source of sources) for (const note of source.notes) io.err(`paramflow convert: note: ${source.path}: ${note}\n`);
+    const { index } = await loadParameterIndex(inputs, (note) => io.err(`paramflow convert: note: ${note}\n`));
     const parameters = await lastValueFrom(from(index.all()).pipe(compose(steps), toArray()));
 
     const payloadBytes = parameters.reduce((n, p) => n + (p.storage.kind === 'splat' ? 0 : p.length), 0);
@@ -105,11 +103,7 @@ export const convert: Command = {
       subscription.unsubscribe();
       progress.stop();
     }
-    if (flags.bools.get('json')) {
-      for (const p of written.parameters) io.out(`${JSON.stringify(describeParameterJson(p))}\n`);
-    } else if (!flags.bools.get('quiet')) {
-      io.out(scopeListing('', written.parameters));
-    }
+    printWritten(io, flags, written.parameters);
     return 0;
   },
 };

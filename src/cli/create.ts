@@ -7,8 +7,7 @@ import type { Parameter } from '../model/parameter.js';
 import { writeIrpa } from '../sinks/irpa-writer.js';
 import type { Command } from './command.js';
 import type { FlagSpec } from './flags.js';
-import { scopeListing } from './listing.js';
-import { describeParameterJson } from './parameter-json.js';
+import { printWritten } from './listing.js';
 
 const FLAGS: FlagSpec[] = [
   { name: 'data', kind: 'list', value: 'NAME=SHAPExTYPE[=VALUE]', help: 'A parameter stored in the archive, zeroed or filled with VALUE' },
@@ -74,11 +73,7 @@ export const create: Command = {
     }
 
     const written = await writeIrpa(output, parameters, { alignment });
-    if (flags.bools.get('json')) {
-      for (const p of written.parameters) io.out(`${JSON.stringify(describeParameterJson(p))}\n`);
-    } else if (!flags.bools.get('quiet')) {
-      io.out(scopeListing('', written.parameters));
-    }
+    printWritten(io, flags, written.parameters);
     return 0;
   },
 };

@@ -68,8 +68,7 @@ export const dump: Command = {
     const hash = flags.bools.get('hash') ?? false;
     const verbose = flags.bools.get('verbose') ?? false;
 
-    const { index, sources } = await loadParameterIndex(parameterFlags);
-    for (const source of sources) for (const note of source.notes) io.err(`paramflow dump: note: ${source.path}: ${note}\n`);
+    const { index, sources } = await loadParameterIndex(parameterFlags, (note) => io.err(`paramflow dump: note: ${note}\n`));
     for (const repeated of index.duplicates()) io.err(`paramflow dump: note: key ${repeated}; lookups use the first\n`);
     const files = new FileCache();
     try {

@@ -1,5 +1,8 @@
 import type { Parameter } from '../model/parameter.js';
 import { fileRange } from '../model/parameter.js';
+import type { CommandIO } from './command.js';
+import type { ParsedFlags } from './flags.js';
+import { describeParameterJson } from './parameter-json.js';
 
 /**
  * The listing `iree-dump-parameters` prints, byte for byte: per scope a
@@ -22,4 +25,13 @@ export function scopeListing(scope: string, parameters: Parameter[]): string {
     lines.push(`${start.padStart(16)} | ${end.padStart(16)} | ${String(p.length).padStart(16)} | \`${p.key}\``);
   }
   return `${lines.join('\n')}\n\n`;
+}
+
+/** What create and convert print about the archive they wrote: IREE's table, JSON lines with --json, nothing with --quiet. */
+export function printWritten(io: CommandIO, flags: ParsedFlags, parameters: Parameter[]): void {
+  if (flags.bools.get('json')) {
+    for (const p of parameters) io.out(`${JSON.stringify(describeParameterJson(p))}\n`);
+  } else if (!flags.bools.get('quiet')) {
+    io.out(scopeListing('', parameters));
+  }
 }

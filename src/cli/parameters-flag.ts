@@ -20,13 +20,14 @@ export interface LoadedIndex {
   sources: OpenedSource[];
 }
 
-/** Opens every file named by --parameters flags and indexes them by scope. */
-export async function loadParameterIndex(values: string[]): Promise<LoadedIndex> {
+/** Opens every file named by --parameters flags and indexes them by scope; `note` hears what is worth telling. */
+export async function loadParameterIndex(values: string[], note?: (message: string) => void): Promise<LoadedIndex> {
   const index = new ParameterIndex();
   const sources: OpenedSource[] = [];
   for (const ref of values.map(parseParameterFlag)) {
     const source = await openSource(ref.path, ref.scope);
     sources.push(source);
+    for (const message of source.notes) note?.(`${source.path}: ${message}`);
     index.addScope(ref.scope);
     for (const p of source.parameters) index.add(p);
   }

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,4 +18,23 @@ export const cliPath = join(repoRoot, 'bin/paramflow.js');
 export async function tempDir(): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'paramflow-test-'));
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** Runs `fn` with a fresh temporary directory, removed afterwards whatever happens. */
+export async function inTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
+  const { dir, cleanup } = await tempDir();
+  try {
+    return await fn(dir);
+  } finally {
+    await cleanup();
+  }
+}
+
+/** Runs `fn` with `bytes` written to a file named `name` in a fresh temporary directory. */
+export function withTempFile<T>(name: string, bytes: Uint8Array, fn: (path: string) => Promise<T>): Promise<T> {
+  return inTempDir(async (dir) => {
+    const path = join(dir, name);
+    await writeFile(path, bytes);
+    return fn(path);
+  });
 }

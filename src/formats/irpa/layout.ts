@@ -33,13 +33,12 @@ export interface ArchiveLayout {
   refs: EntryRefs[];
   /** Offset of each entry in the entry segment. */
   entryOffsets: number[];
-  /** Bytes of each entry's name and strings, in metadata segment order. */
-  metadataParts: Uint8Array[];
+  /** Each entry's name, metadata and path, in metadata segment order (strings are written as UTF-8). */
+  metadataParts: (string | Uint8Array)[];
   /** Archive size, padded to the file alignment. */
   totalSize: number;
 }
 
-const utf8 = new TextEncoder();
 
 /**
  * Lays out an archive the way IREE's builder does: the entry table at 96 (the
@@ -53,17 +52,20 @@ export function planArchive(specs: EntrySpec[], fileAlignment = DEFAULT_FILE_ALI
   const entries: IrpaEntry[] = [];
   const refs: EntryRefs[] = [];
   const entryOffsets: number[] = [];
-  const metadataParts: Uint8Array[] = [];
+  const metadataParts: (string | Uint8Array)[] = [];
   let tableSize = 0;
   let metadataSize = 0;
   let storageSize = 0;
   let storageAlignment = 0;
 
-  const reserve = (bytes: Uint8Array | undefined): Range => {
-    if (!bytes || bytes.length === 0) return { offset: 0, length: 0 };
-    metadataParts.push(bytes);
-    const range = { offset: metadataSize, length: bytes.length };
-    metadataSize += bytes.length;
+  // Strings stay strings until encoding: an archive of 100,000 names would
+  // otherwise make 100,000 small byte arrays.
+  const reserve = (part: string | Uint8Array | undefined): Range => {
+    const length = typeof part === 'string' ? Buffer.byteLength(part) : (part?.length ?? 0);
+    if (length === 0) return { offset: 0, length: 0 };
+    metadataParts.push(part!);
+    const range = { offset: metadataSize, length };
+    metadataSize += length;
     return range;
   };
 
@@ -71,10 +73,9 @@ export function planArchive(specs: EntrySpec[], fileAlignment = DEFAULT_FILE_ALI
     const at = alignUp(tableSize, ENTRY_ALIGNMENT);
     entryOffsets.push(at);
     tableSize = at + entrySize(spec.type);
-    const nameBytes = utf8.encode(spec.name);
-    metadataParts.push(nameBytes);
-    const name = { offset: metadataSize, length: nameBytes.length };
-    metadataSize += nameBytes.length;
+    // A name always has a reference into the segment, even when empty.
+    const name = reserve(spec.name);
+    if (name.length === 0) name.offset = metadataSize;
     const entryRefs: EntryRefs = { name, metadata: reserve(spec.metadata) };
     const common = {
       name: spec.name,
@@ -100,7 +101,7 @@ export function planArchive(specs: EntrySpec[], fileAlignment = DEFAULT_FILE_ALI
         break;
       }
       case EntryType.External:
-        entryRefs.path = reserve(utf8.encode(spec.path));
+        entryRefs.path = reserve(spec.path);
         entries.push({ ...common, type: spec.type, minimumAlignment: 0, path: spec.path, range: spec.range });
         break;
       case EntryType.Skip:
@@ -139,7 +140,7 @@ export function planArchive(specs: EntrySpec[], fileAlignment = DEFAULT_FILE_ALI
 /** Encodes header, entry table and metadata segment: every byte before the storage segment. */
 export function encodeArchivePrefix(layout: ArchiveLayout): Uint8Array {
   const { header } = layout;
-  const out = new Uint8Array(header.storageSegment.offset);
+  const out = Buffer.alloc(header.storageSegment.offset);
   encodeHeader(header, out);
   const w = new ByteWriter(out);
   layout.entries.forEach((entry, i) => {
@@ -147,8 +148,11 @@ export function encodeArchivePrefix(layout: ArchiveLayout): Uint8Array {
   });
   let at = header.metadataSegment.offset;
   for (const part of layout.metadataParts) {
-    out.set(part, at);
-    at += part.length;
+    if (typeof part === 'string') at += out.write(part, at, 'utf8');
+    else {
+      out.set(part, at);
+      at += part.length;
+    }
   }
   return out;
 }
