@@ -23,12 +23,12 @@ export interface WrittenArchive {
 
 /** Splats stay splats; everything else gets storage in the archive. */
 export function irpaEntrySpec(p: Parameter, options: IrpaWriterOptions = {}): EntrySpec {
-  const common = { name: p.key, metadata: p.metadata };
-  if (p.storage.kind === 'splat') return { ...common, type: EntryType.Splat, length: p.length, pattern: p.storage.pattern };
+  if (p.storage.kind === 'splat') return { type: EntryType.Splat, name: p.key, metadata: p.metadata, length: p.length, pattern: p.storage.pattern };
   // IREE's builder records 64 whatever the placement; a realigned parameter records its alignment.
   return {
-    ...common,
     type: EntryType.Data,
+    name: p.key,
+    metadata: p.metadata,
     length: p.length,
     alignment: p.placement ?? options.alignment ?? DEFAULT_DATA_ALIGNMENT,
     recordedAlignment: p.placement ?? DEFAULT_DATA_ALIGNMENT,

@@ -77,14 +77,11 @@ export function planArchive(specs: EntrySpec[], fileAlignment = DEFAULT_FILE_ALI
     const name = reserve(spec.name);
     if (name.length === 0) name.offset = metadataSize;
     const entryRefs: EntryRefs = { name, metadata: reserve(spec.metadata) };
-    const common = {
-      name: spec.name,
-      metadata: spec.metadata && spec.metadata.length > 0 ? spec.metadata : undefined,
-      flags: spec.flags ?? 0n,
-    };
+    const metadata = spec.metadata && spec.metadata.length > 0 ? spec.metadata : undefined;
+    const flags = spec.flags ?? 0n;
     switch (spec.type) {
       case EntryType.Splat:
-        entries.push({ ...common, type: spec.type, minimumAlignment: 0, length: spec.length, pattern: spec.pattern });
+        entries.push({ type: spec.type, name: spec.name, metadata, flags, minimumAlignment: 0, length: spec.length, pattern: spec.pattern });
         break;
       case EntryType.Data: {
         const offset = alignUp(storageSize, spec.alignment);
@@ -92,20 +89,16 @@ export function planArchive(specs: EntrySpec[], fileAlignment = DEFAULT_FILE_ALI
         // IREE aligns the segment to the first data entry's alignment; the
         // largest is the same for its archives and right when they differ.
         storageAlignment = Math.max(storageAlignment, spec.alignment);
-        entries.push({
-          ...common,
-          type: spec.type,
-          minimumAlignment: spec.recordedAlignment ?? DEFAULT_DATA_ALIGNMENT,
-          storage: { offset, length: spec.length },
-        });
+        const minimumAlignment = spec.recordedAlignment ?? DEFAULT_DATA_ALIGNMENT;
+        entries.push({ type: spec.type, name: spec.name, metadata, flags, minimumAlignment, storage: { offset, length: spec.length } });
         break;
       }
       case EntryType.External:
         entryRefs.path = reserve(spec.path);
-        entries.push({ ...common, type: spec.type, minimumAlignment: 0, path: spec.path, range: spec.range });
+        entries.push({ type: spec.type, name: spec.name, metadata, flags, minimumAlignment: 0, path: spec.path, range: spec.range });
         break;
       case EntryType.Skip:
-        entries.push({ ...common, type: spec.type, minimumAlignment: 0 });
+        entries.push({ type: spec.type, name: spec.name, metadata, flags, minimumAlignment: 0 });
         break;
     }
     refs.push(entryRefs);
