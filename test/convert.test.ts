@@ -4,6 +4,9 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EntryType } from '../src/formats/irpa/constants.js';
+import { IoScheduler } from '../src/scheduler/io-scheduler.js';
+import { writeIrpa } from '../src/sinks/irpa-writer.js';
+import { openSource } from '../src/sources/open.js';
 import { runCli } from './helpers/cli.js';
 import { ggufFile, type TestTensor } from './helpers/gguf-bytes.js';
 import { chainBytes, type TestEntry } from './helpers/irpa-bytes.js';
@@ -106,7 +109,9 @@ test('edits: globs, regex renames, strip with keep, splats over strip, selective
       '--json',
     ]);
     t.is(r.code, 0, r.stderr);
-    const rows = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const rows = lines.filter((o) => 'key' in o);
+    t.like(lines.at(-1), { summary: { output, parameters: 3, bytesCopied: 32 } });
     t.deepEqual(rows.map((o) => [o.key, o.storage, o.pattern]), [
       ['layers.0.q_proj', 'splat', '00'],
       ['layers.1.k_proj', 'splat', '00000040'],
@@ -172,5 +177,25 @@ test('convert refuses an unreadable input (exit 1) and its own input as output (
     t.is(self.code, 2);
     t.regex(self.stderr, /is also an input/);
     t.deepEqual(await readFile(input), before);
+  });
+});
+
+test('progress counts every byte and every parameter, splats and zeroed ones included', async (t) => {
+  await inTempDir(async (dir) => {
+    const input = join(dir, 'in.safetensors');
+    const tensors = Array.from({ length: 50 }, (_, i) => ({ name: `t${i}`, dtype: 'U8', shape: [1000 * (i + 1)], payload: randomBytes(1000 * (i + 1)) }));
+    await writeFile(input, safetensorsFile(tensors));
+    const source = await openSource(input);
+    const parameters = source.parameters.map((p, i) => (i % 10 === 0 ? { ...p, storage: { kind: 'splat' as const, pattern: Uint8Array.of(0) } } : p));
+    const states: { bytesDone: number; parametersDone: number; parametersTotal: number; bytesTotal: number }[] = [];
+    await writeIrpa(join(dir, 'out.irpa'), parameters, { scheduler: new IoScheduler({ chunkBytes: 64 << 10 }), onProgress: (s) => states.push(s) });
+    const last = states.at(-1)!;
+    const expectedBytes = parameters.filter((p) => p.storage.kind !== 'splat').reduce((n, p) => n + p.length, 0);
+    t.is(last.bytesTotal, expectedBytes);
+    t.is(last.bytesDone, expectedBytes);
+    t.is(last.parametersDone, 50);
+    t.is(last.parametersTotal, 50);
+    t.is(states[0]!.parametersDone, 5, 'splats are done from the start');
+    t.true(states.every((s, i) => i === 0 || s.bytesDone >= states[i - 1]!.bytesDone));
   });
 });

@@ -2,6 +2,7 @@ import { from, lastValueFrom, toArray, type OperatorFunction } from 'rxjs';
 import { UsageError } from '../errors.js';
 import type { Parameter } from '../model/parameter.js';
 import { IoScheduler, type SchedulerOptions } from '../scheduler/io-scheduler.js';
+import type { ProgressState } from '../scheduler/progress.js';
 import { parseByteSize } from './byte-size.js';
 import { writeIrpa } from '../sinks/irpa-writer.js';
 import { compose } from '../transforms/compose.js';
@@ -93,17 +94,27 @@ export const convert: Command = {
     const parameters = await lastValueFrom(from(index.all()).pipe(compose(steps), toArray()));
 
     const payloadBytes = parameters.reduce((n, p) => n + (p.storage.kind === 'splat' ? 0 : p.length), 0);
-    const scheduler = new IoScheduler(schedulerOptions(flags));
     const progress = await progressBar(io, 'convert', payloadBytes);
-    const subscription = scheduler.progress.subscribe((e) => progress.add(e.bytes));
+    const started = performance.now();
+    let last: ProgressState | undefined;
     let written;
     try {
-      written = await writeIrpa(output, parameters, { scheduler });
+      written = await writeIrpa(output, parameters, {
+        scheduler: new IoScheduler(schedulerOptions(flags)),
+        onProgress: (state) => {
+          last = state;
+          progress.update(state);
+        },
+      });
     } finally {
-      subscription.unsubscribe();
       progress.stop();
     }
     printWritten(io, flags, written.parameters);
+    if (flags.bools.get('json')) {
+      const seconds = (performance.now() - started) / 1000;
+      const summary = { output, parameters: written.parameters.length, bytesCopied: last?.bytesDone ?? 0, fileBytes: written.layout.totalSize, seconds: Number(seconds.toFixed(3)) };
+      io.out(`${JSON.stringify({ summary })}\n`);
+    }
     return 0;
   },
 };

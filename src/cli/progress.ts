@@ -1,12 +1,13 @@
+import type { ProgressState } from '../scheduler/progress.js';
 import type { CommandIO } from './command.js';
 
-/** Counts bytes done against a total; draws a bar only on a terminal. */
+/** Shows running totals; draws a bar only on a terminal. */
 export interface Progress {
-  add(bytes: number): void;
+  update(state: ProgressState): void;
   stop(): void;
 }
 
-const silent: Progress = { add: () => undefined, stop: () => undefined };
+const silent: Progress = { update: () => undefined, stop: () => undefined };
 
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 
@@ -17,7 +18,7 @@ export async function progressBar(io: CommandIO, label: string, totalBytes: numb
   const { default: cliProgress } = await import('cli-progress');
   const bar = new cliProgress.SingleBar(
     {
-      format: `${label} [{bar}] {percentage}% {done} of {total} | {speed} | eta {eta_formatted}`,
+      format: `${label} [{bar}] {percentage}% {done} of {total} | {parameters} parameters | {speed} | eta {eta_formatted}`,
       stream: process.stderr,
       hideCursor: true,
       clearOnComplete: true,
@@ -26,13 +27,15 @@ export async function progressBar(io: CommandIO, label: string, totalBytes: numb
     cliProgress.Presets.shades_classic,
   );
   const started = performance.now();
-  let done = 0;
-  bar.start(totalBytes, 0, { done: mib(0), total: mib(totalBytes), speed: '' });
+  bar.start(totalBytes, 0, { done: mib(0), total: mib(totalBytes), speed: '', parameters: '' });
   return {
-    add(bytes) {
-      done += bytes;
+    update(state) {
       const seconds = (performance.now() - started) / 1000;
-      bar.update(done, { done: mib(done), speed: seconds > 0 ? `${mib(done / seconds)}/s` : '' });
+      bar.update(state.bytesDone, {
+        done: mib(state.bytesDone),
+        speed: seconds > 0 ? `${mib(state.bytesDone / seconds)}/s` : '',
+        parameters: `${state.parametersDone}/${state.parametersTotal}`,
+      });
     },
     stop: () => bar.stop(),
   };

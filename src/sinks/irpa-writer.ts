@@ -5,13 +5,16 @@ import { FileCache } from '../io/file-cache.js';
 import { assertNotAnInput } from '../io/same-file.js';
 import { fileRange, fillPattern, type Parameter } from '../model/parameter.js';
 import { IoScheduler } from '../scheduler/io-scheduler.js';
-import type { CopyPiece, PieceSource } from '../scheduler/plan.js';
+import { isZeroFill, type CopyPiece, type PieceSource } from '../scheduler/plan.js';
+import { trackProgress, type ProgressState } from '../scheduler/progress.js';
 
 export interface IrpaWriterOptions {
   /** Where data is placed in storage: the next multiple of this (a power of two). Default 64. */
   alignment?: number;
-  /** Runs the payload copies (its progress stream reports them); a default one if not given. */
+  /** Runs the payload copies; a default one if not given. */
   scheduler?: IoScheduler;
+  /** Hears running totals of bytes and parameters written. */
+  onProgress?: (state: ProgressState) => void;
 }
 
 export interface WrittenArchive {
@@ -50,9 +53,13 @@ export async function writeIrpa(path: string, parameters: Parameter[], options: 
     const p = parameters[i]!;
     const range = fileRange(p);
     const source: PieceSource = range ? { kind: 'file', ...range } : { kind: 'fill', pattern: fillPattern(p)! };
+    // The file is sized with zeros: empty and zeroed parameters need no writing.
+    if (p.length === 0 || isZeroFill(source)) return;
     pieces.push({ target: storageBase + entry.storage.offset, length: p.length, source, tag: i });
   });
   const scheduler = options.scheduler ?? new IoScheduler();
+  const bytesByTag = new Map(pieces.map((p) => [p.tag!, p.length]));
+  const subscription = options.onProgress && trackProgress(scheduler.progress, bytesByTag, parameters.length - bytesByTag.size).subscribe(options.onProgress);
   const files = new FileCache();
   try {
     await writeAtomically(path, async (out) => {
@@ -62,6 +69,7 @@ export async function writeIrpa(path: string, parameters: Parameter[], options: 
       await scheduler.copyToFile(pieces, out, files, { targetIsZeroed: true });
     });
   } finally {
+    subscription?.unsubscribe();
     await files.closeAll();
   }
   const written = layout.entries.map((entry, i): Parameter => {
