@@ -18,7 +18,7 @@ export async function progressBar(io: CommandIO, label: string, totalBytes: numb
   const { default: cliProgress } = await import('cli-progress');
   const bar = new cliProgress.SingleBar(
     {
-      format: `${label} [{bar}] {percentage}% {done} of {total} | {parameters} parameters | {speed} | eta {eta_formatted}`,
+      format: `${label} [{bar}] {percentage}% {done} of {size} | {parameters} parameters | {speed} | eta {eta_formatted}`,
       stream: process.stderr,
       hideCursor: true,
       clearOnComplete: true,
@@ -27,7 +27,7 @@ export async function progressBar(io: CommandIO, label: string, totalBytes: numb
     cliProgress.Presets.shades_classic,
   );
   const started = performance.now();
-  bar.start(totalBytes, 0, { done: mib(0), total: mib(totalBytes), speed: '', parameters: '' });
+  bar.start(totalBytes, 0, { done: mib(0), size: mib(totalBytes), speed: '', parameters: '' });
   return {
     update(state) {
       const seconds = (performance.now() - started) / 1000;
