@@ -1,4 +1,5 @@
 import { FormatError } from '../../errors.js';
+import type { ScalarCodec } from './types.js';
 
 /** Thrown when a parse needs bytes past the window it was given (not past the file). */
 export class NeedMoreBytes extends Error {
@@ -44,35 +45,16 @@ export class GgufCursor {
     return at;
   }
 
-  u8(what: string): number {
-    return this.view.getUint8(this.need(1, what));
+  /** A fixed-size value of `type` (see SCALARS). */
+  scalar(codec: ScalarCodec, what: string): number | bigint | boolean {
+    return codec.get(this.view, this.need(codec.size, what), this.littleEndian);
   }
-  i8(what: string): number {
-    return this.view.getInt8(this.need(1, what));
-  }
-  u16(what: string): number {
-    return this.view.getUint16(this.need(2, what), this.littleEndian);
-  }
-  i16(what: string): number {
-    return this.view.getInt16(this.need(2, what), this.littleEndian);
-  }
+
   u32(what: string): number {
     return this.view.getUint32(this.need(4, what), this.littleEndian);
   }
-  i32(what: string): number {
-    return this.view.getInt32(this.need(4, what), this.littleEndian);
-  }
-  f32(what: string): number {
-    return this.view.getFloat32(this.need(4, what), this.littleEndian);
-  }
-  f64(what: string): number {
-    return this.view.getFloat64(this.need(8, what), this.littleEndian);
-  }
   u64big(what: string): bigint {
     return this.view.getBigUint64(this.need(8, what), this.littleEndian);
-  }
-  i64big(what: string): bigint {
-    return this.view.getBigInt64(this.need(8, what), this.littleEndian);
   }
 
   /** A u64 count or offset, refused when it cannot be a real one. */

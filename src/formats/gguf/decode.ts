@@ -1,6 +1,6 @@
 import { alignUp, isPowerOfTwo } from '../bytes.js';
 import { GgufCursor } from './cursor.js';
-import { DEFAULT_ALIGNMENT, ggmlType, GgufValueType, MAX_DIMS, VALUE_SIZE, type GgmlType } from './types.js';
+import { DEFAULT_ALIGNMENT, ggmlType, GgufValueType, MAX_DIMS, SCALARS, type GgmlType } from './types.js';
 
 export type GgufScalar = number | bigint | boolean | string;
 export interface GgufArray {
@@ -104,49 +104,21 @@ export function decodeGguf(bytes: Uint8Array, file: string, fileSize: number): G
 }
 
 function readValue(c: GgufCursor, type: number, typeAt: number, key: string, depth: number): GgufValue {
-  const what = `value of '${key}'`;
-  switch (type) {
-    case GgufValueType.UINT8:
-      return c.u8(what);
-    case GgufValueType.INT8:
-      return c.i8(what);
-    case GgufValueType.UINT16:
-      return c.u16(what);
-    case GgufValueType.INT16:
-      return c.i16(what);
-    case GgufValueType.UINT32:
-      return c.u32(what);
-    case GgufValueType.INT32:
-      return c.i32(what);
-    case GgufValueType.FLOAT32:
-      return c.f32(what);
-    case GgufValueType.BOOL:
-      return c.u8(what) !== 0;
-    case GgufValueType.STRING:
-      return c.string(what);
-    case GgufValueType.UINT64:
-      return c.u64big(what);
-    case GgufValueType.INT64:
-      return c.i64big(what);
-    case GgufValueType.FLOAT64:
-      return c.f64(what);
-    case GgufValueType.ARRAY: {
-      if (depth >= MAX_ARRAY_DEPTH) c.fail(typeAt, `arrays in '${key}' nest deeper than ${MAX_ARRAY_DEPTH}`);
-      const itemTypeAt = c.pos;
-      const itemType = c.u32(`array item type of '${key}'`);
-      const countAt = c.pos;
-      const count = c.u64(`array length of '${key}'`);
-      const minItem = VALUE_SIZE[itemType as GgufValueType] ?? (itemType === GgufValueType.STRING ? 8 : 12);
-      if (count * minItem > c.remaining) {
-        c.fail(countAt, `array length ${count} of '${key}' is more than the rest of the file can hold`);
-      }
-      const items: GgufValue[] = new Array(count);
-      for (let i = 0; i < count; ++i) items[i] = readValue(c, itemType, itemTypeAt, key, depth + 1);
-      return { itemType, items };
-    }
-    default:
-      return c.fail(typeAt, `unknown metadata value type ${type} for '${key}'`);
-  }
+  const codec = SCALARS[type as GgufValueType];
+  if (codec) return c.scalar(codec, `value of '${key}'`);
+  if (type === GgufValueType.STRING) return c.string(`value of '${key}'`);
+  if (type !== GgufValueType.ARRAY) c.fail(typeAt, `unknown metadata value type ${type} for '${key}'`);
+  if (depth >= MAX_ARRAY_DEPTH) c.fail(typeAt, `arrays in '${key}' nest deeper than ${MAX_ARRAY_DEPTH}`);
+  const itemTypeAt = c.pos;
+  const itemType = c.u32(`array item type of '${key}'`);
+  const countAt = c.pos;
+  const count = c.u64(`array length of '${key}'`);
+  // Strings take at least their 8-byte length, nested arrays their 12-byte header.
+  const minItem = SCALARS[itemType as GgufValueType]?.size ?? (itemType === GgufValueType.STRING ? 8 : 12);
+  if (count * minItem > c.remaining) c.fail(countAt, `array length ${count} of '${key}' is more than the rest of the file can hold`);
+  const items: GgufValue[] = new Array(count);
+  for (let i = 0; i < count; ++i) items[i] = readValue(c, itemType, itemTypeAt, key, depth + 1);
+  return { itemType, items };
 }
 
 function readAlignment(c: GgufCursor, entry: GgufKv | undefined): number {

@@ -1,5 +1,5 @@
 import type { GgufArray, GgufValue } from './decode.js';
-import { GgufValueType } from './types.js';
+import { GgufValueType, SCALARS, type ScalarCodec } from './types.js';
 
 export interface GgufKvInput {
   key: string;
@@ -43,46 +43,13 @@ class GrowableWriter {
     return at;
   }
 
-  u8 = (v: number) => {
-    const at = this.reserve(1);
-    this.view.setUint8(at, v);
-  };
-  i8 = (v: number) => {
-    const at = this.reserve(1);
-    this.view.setInt8(at, v);
-  };
-  u16 = (v: number) => {
-    const at = this.reserve(2);
-    this.view.setUint16(at, v, this.le);
-  };
-  i16 = (v: number) => {
-    const at = this.reserve(2);
-    this.view.setInt16(at, v, this.le);
-  };
-  u32 = (v: number) => {
-    const at = this.reserve(4);
-    this.view.setUint32(at, v, this.le);
-  };
-  i32 = (v: number) => {
-    const at = this.reserve(4);
-    this.view.setInt32(at, v, this.le);
-  };
-  f32 = (v: number) => {
-    const at = this.reserve(4);
-    this.view.setFloat32(at, v, this.le);
-  };
-  f64 = (v: number) => {
-    const at = this.reserve(8);
-    this.view.setFloat64(at, v, this.le);
-  };
-  u64 = (v: number | bigint) => {
-    const at = this.reserve(8);
-    this.view.setBigUint64(at, BigInt(v), this.le);
-  };
-  i64 = (v: number | bigint) => {
-    const at = this.reserve(8);
-    this.view.setBigInt64(at, BigInt(v), this.le);
-  };
+  scalar(codec: ScalarCodec, value: GgufValue): void {
+    const at = this.reserve(codec.size);
+    codec.set(this.view, at, value as number | bigint | boolean, this.le);
+  }
+
+  u32 = (v: number) => this.scalar(SCALARS[GgufValueType.UINT32]!, v);
+  u64 = (v: number | bigint) => this.scalar(SCALARS[GgufValueType.UINT64]!, BigInt(v));
   raw = (b: Uint8Array) => {
     const at = this.reserve(b.length);
     this.bytes.set(b, at);
@@ -99,39 +66,13 @@ class GrowableWriter {
 }
 
 function writeValue(w: GrowableWriter, type: GgufValueType, value: GgufValue): void {
-  switch (type) {
-    case GgufValueType.UINT8:
-      return w.u8(value as number);
-    case GgufValueType.INT8:
-      return w.i8(value as number);
-    case GgufValueType.UINT16:
-      return w.u16(value as number);
-    case GgufValueType.INT16:
-      return w.i16(value as number);
-    case GgufValueType.UINT32:
-      return w.u32(value as number);
-    case GgufValueType.INT32:
-      return w.i32(value as number);
-    case GgufValueType.FLOAT32:
-      return w.f32(value as number);
-    case GgufValueType.BOOL:
-      return w.u8(value ? 1 : 0);
-    case GgufValueType.STRING:
-      return w.string(value as string);
-    case GgufValueType.UINT64:
-      return w.u64(value as bigint);
-    case GgufValueType.INT64:
-      return w.i64(value as bigint);
-    case GgufValueType.FLOAT64:
-      return w.f64(value as number);
-    case GgufValueType.ARRAY: {
-      const array = value as GgufArray;
-      w.u32(array.itemType);
-      w.u64(array.items.length);
-      for (const item of array.items) writeValue(w, array.itemType, item);
-      return;
-    }
-  }
+  const codec = SCALARS[type];
+  if (codec) return w.scalar(codec, value);
+  if (type === GgufValueType.STRING) return w.string(value as string);
+  const array = value as GgufArray;
+  w.u32(array.itemType);
+  w.u64(array.items.length);
+  for (const item of array.items) writeValue(w, array.itemType, item);
 }
 
 /** Encodes magic, counts, metadata and tensor infos (the data section is the caller's). */

@@ -15,19 +15,27 @@ export enum GgufValueType {
   FLOAT64 = 12,
 }
 
-/** Bytes of each fixed-size value type. */
-export const VALUE_SIZE: Partial<Record<GgufValueType, number>> = {
-  [GgufValueType.UINT8]: 1,
-  [GgufValueType.INT8]: 1,
-  [GgufValueType.BOOL]: 1,
-  [GgufValueType.UINT16]: 2,
-  [GgufValueType.INT16]: 2,
-  [GgufValueType.UINT32]: 4,
-  [GgufValueType.INT32]: 4,
-  [GgufValueType.FLOAT32]: 4,
-  [GgufValueType.UINT64]: 8,
-  [GgufValueType.INT64]: 8,
-  [GgufValueType.FLOAT64]: 8,
+/** How each fixed-size value type sits in a DataView. */
+export interface ScalarCodec {
+  size: number;
+  get(view: DataView, at: number, littleEndian: boolean): number | bigint | boolean;
+  set(view: DataView, at: number, value: number | bigint | boolean, littleEndian: boolean): void;
+}
+
+const scalar = (size: number, get: ScalarCodec['get'], set: ScalarCodec['set']): ScalarCodec => ({ size, get, set });
+
+export const SCALARS: Partial<Record<GgufValueType, ScalarCodec>> = {
+  [GgufValueType.UINT8]: scalar(1, (v, at) => v.getUint8(at), (v, at, x) => v.setUint8(at, Number(x))),
+  [GgufValueType.INT8]: scalar(1, (v, at) => v.getInt8(at), (v, at, x) => v.setInt8(at, Number(x))),
+  [GgufValueType.BOOL]: scalar(1, (v, at) => v.getUint8(at) !== 0, (v, at, x) => v.setUint8(at, x ? 1 : 0)),
+  [GgufValueType.UINT16]: scalar(2, (v, at, le) => v.getUint16(at, le), (v, at, x, le) => v.setUint16(at, Number(x), le)),
+  [GgufValueType.INT16]: scalar(2, (v, at, le) => v.getInt16(at, le), (v, at, x, le) => v.setInt16(at, Number(x), le)),
+  [GgufValueType.UINT32]: scalar(4, (v, at, le) => v.getUint32(at, le), (v, at, x, le) => v.setUint32(at, Number(x), le)),
+  [GgufValueType.INT32]: scalar(4, (v, at, le) => v.getInt32(at, le), (v, at, x, le) => v.setInt32(at, Number(x), le)),
+  [GgufValueType.FLOAT32]: scalar(4, (v, at, le) => v.getFloat32(at, le), (v, at, x, le) => v.setFloat32(at, Number(x), le)),
+  [GgufValueType.UINT64]: scalar(8, (v, at, le) => v.getBigUint64(at, le), (v, at, x, le) => v.setBigUint64(at, BigInt(x), le)),
+  [GgufValueType.INT64]: scalar(8, (v, at, le) => v.getBigInt64(at, le), (v, at, x, le) => v.setBigInt64(at, BigInt(x), le)),
+  [GgufValueType.FLOAT64]: scalar(8, (v, at, le) => v.getFloat64(at, le), (v, at, x, le) => v.setFloat64(at, Number(x), le)),
 };
 
 export interface GgmlType {
