@@ -96,15 +96,11 @@ export const convert: Command = {
     const payloadBytes = parameters.reduce((n, p) => n + (p.storage.kind === 'splat' ? 0 : p.length), 0);
     const progress = await progressBar(io, 'convert', payloadBytes);
     const started = performance.now();
-    let last: ProgressState | undefined;
     let written;
     try {
       written = await writeIrpa(output, parameters, {
         scheduler: new IoScheduler(schedulerOptions(flags)),
-        onProgress: (state) => {
-          last = state;
-          progress.update(state);
-        },
+        ...(progress.active ? { onProgress: (state: ProgressState) => progress.update(state) } : {}),
       });
     } finally {
       progress.stop();
@@ -112,7 +108,7 @@ export const convert: Command = {
     printWritten(io, flags, written.parameters);
     if (flags.bools.get('json')) {
       const seconds = (performance.now() - started) / 1000;
-      const summary = { output, parameters: written.parameters.length, bytesCopied: last?.bytesDone ?? 0, fileBytes: written.layout.totalSize, seconds: Number(seconds.toFixed(3)) };
+      const summary = { output, parameters: written.parameters.length, bytesCopied: written.bytesCopied, fileBytes: written.layout.totalSize, seconds: Number(seconds.toFixed(3)) };
       io.out(`${JSON.stringify({ summary })}\n`);
     }
     return 0;

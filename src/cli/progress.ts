@@ -3,11 +3,13 @@ import type { CommandIO } from './command.js';
 
 /** Shows running totals; draws a bar only on a terminal. */
 export interface Progress {
+  /** False when nothing is drawn, so callers can skip tracking. */
+  active: boolean;
   update(state: ProgressState): void;
   stop(): void;
 }
 
-const silent: Progress = { update: () => undefined, stop: () => undefined };
+const silent: Progress = { active: false, update: () => undefined, stop: () => undefined };
 
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 
@@ -29,6 +31,7 @@ export async function progressBar(io: CommandIO, label: string, totalBytes: numb
   const started = performance.now();
   bar.start(totalBytes, 0, { done: mib(0), size: mib(totalBytes), speed: '', parameters: '' });
   return {
+    active: true,
     update(state) {
       const seconds = (performance.now() - started) / 1000;
       bar.update(state.bytesDone, {

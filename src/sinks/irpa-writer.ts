@@ -22,6 +22,8 @@ export interface WrittenArchive {
   layout: ArchiveLayout;
   /** The parameters as the new file holds them, in table order. */
   parameters: Parameter[];
+  /** Payload bytes copied or generated (zeroed parameters and splats take none). */
+  bytesCopied: number;
 }
 
 /** Splats stay splats; everything else gets storage in the archive. */
@@ -78,5 +80,5 @@ export async function writeIrpa(path: string, parameters: Parameter[], options: 
       entry.type === EntryType.Data ? { kind: 'data', source: { kind: 'file', path, offset: storageBase + entry.storage.offset } } : p.storage;
     return { ...p, storage, alignment: entry.minimumAlignment, origin: path };
   });
-  return { path, layout, parameters: written };
+  return { path, layout, parameters: written, bytesCopied: pieces.reduce((n, p) => n + p.length, 0) };
 }

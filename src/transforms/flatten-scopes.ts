@@ -19,7 +19,7 @@ export function flattenScopes(scope = ''): OperatorFunction<Parameter, Parameter
           throw new DataError(`two parameters would both be written as '${p.key}': ${describe(first)} and ${describe(p)}; rename or exclude one (keys may be qualified as SCOPE::KEY)`);
         }
         seen.set(p.key, p);
-        emit({ ...p, scope });
+        emit(p.scope === scope ? p : { ...p, scope });
       },
     };
   });
