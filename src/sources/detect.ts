@@ -1,5 +1,5 @@
 /** Parameter file formats, told apart by their first bytes (never by name). */
-export type FormatName = 'irpa' | 'gguf' | 'safetensors';
+export type FormatName = 'irpa' | 'gguf' | 'safetensors' | 'safetensors-index';
 
 /** Bytes to read from the start of a file to tell its format. */
 export const SNIFF_BYTES = 16;
@@ -10,11 +10,14 @@ export function detectFormat(head: Uint8Array): FormatName | undefined {
   if (head.length >= 4 && ascii(0, 4) === 'GGUF') return 'gguf';
   // safetensors: a u64 JSON header length, then the JSON object.
   if (head.length >= 9 && head[8] === 0x7b /* { */) return 'safetensors';
+  // A sharded checkpoint's index (model.safetensors.index.json): JSON text.
+  const firstText = Array.from(head).find((b) => b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09);
+  if (firstText === 0x7b) return 'safetensors-index';
   return undefined;
 }
 
 export function describeHead(head: Uint8Array): string {
   if (head.length === 0) return 'the file is empty';
   const shown = Array.from(head.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(' ');
-  return `unrecognized format (first bytes: ${shown}); expected an IRPA, GGUF or safetensors file`;
+  return `unrecognized format (first bytes: ${shown}); expected an IRPA, GGUF or safetensors file, or a safetensors index`;
 }

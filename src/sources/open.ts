@@ -4,8 +4,10 @@ import { RandomAccessFile } from '../io/random-access-file.js';
 import type { Parameter } from '../model/parameter.js';
 import { describeHead, detectFormat, SNIFF_BYTES, type FormatName } from './detect.js';
 import { ggufParameters, readGgufHeader } from './gguf.js';
+import { readGgufSplit, splitPosition } from './gguf-split.js';
 import { irpaParameters, readIrpaArchives } from './irpa.js';
 import { readSafetensorsHeader, safetensorsParameters } from './safetensors.js';
+import { readIndexedShards, readSafetensorsIndex } from './safetensors-index.js';
 
 export interface OpenedSource {
   path: string;
@@ -27,12 +29,24 @@ const readers: Record<FormatName, Reader> = {
   gguf: async (file, scope) => {
     const header = await readGgufHeader(file);
     const notes = [...header.duplicateKeys].map(([key, n]) => `metadata key '${key}' is stored ${n} times; the last value is used`);
+    const split = splitPosition(header);
+    if (split?.no === 0) {
+      const whole = await readGgufSplit(file.path, header, scope);
+      return { parameters: whole.parameters, gguf: header, notes: [...notes, ...whole.notes] };
+    }
+    if (split) notes.push(`is shard ${split.no + 1} of ${split.count} of a split; name the first shard to read them all`);
     return { parameters: ggufParameters(file.path, header, scope), gguf: header, notes };
   },
   safetensors: async (file, scope) => {
     const header = await readSafetensorsHeader(file);
     return { parameters: safetensorsParameters(file.path, header, scope), safetensorsMetadata: header.metadata, notes: [] };
   },
+  'safetensors-index': async (file, scope) =>
+    readIndexedShards(file.path, await readSafetensorsIndex(file), async (shard) => {
+      const source = await openSource(shard, scope);
+      if (source.format !== 'safetensors') throw new FormatError(shard, 0, `is named by ${file.path} as a shard, but is a ${source.format} file`);
+      return source.parameters;
+    }),
 };
 
 /** Opens a parameter file, telling its format by its first bytes, and lists its parameters. */

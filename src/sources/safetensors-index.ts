@@ -1,0 +1,64 @@
+import { dirname, join } from 'node:path';
+import { FormatError } from '../errors.js';
+import type { RandomAccessFile } from '../io/random-access-file.js';
+import type { Parameter } from '../model/parameter.js';
+
+/** Index files of real checkpoints are a few MiB; past this one is refused unread. */
+export const MAX_INDEX_BYTES = 64 * 2 ** 20;
+
+export interface SafetensorsIndex {
+  totalSize?: number;
+  /** Tensor name -> shard file name, in the index's order. */
+  weightMap: Map<string, string>;
+}
+
+/** Reads `model.safetensors.index.json`: `metadata.total_size` and `weight_map`. */
+export async function readSafetensorsIndex(file: RandomAccessFile): Promise<SafetensorsIndex> {
+  if (file.size > MAX_INDEX_BYTES) throw new FormatError(file.path, 0, `index of ${file.size} bytes is larger than the ${MAX_INDEX_BYTES}-byte limit`);
+  const text = new TextDecoder().decode(await file.read(0, file.size, 'index'));
+  let root: unknown;
+  try {
+    root = JSON.parse(text);
+  } catch (error) {
+    throw new FormatError(file.path, 0, `not valid JSON: ${(error as Error).message}`);
+  }
+  const map = (root as { weight_map?: unknown })?.weight_map;
+  if (typeof map !== 'object' || map === null || Array.isArray(map)) throw new FormatError(file.path, 0, 'not a safetensors index: no weight_map object');
+  const weightMap = new Map<string, string>();
+  for (const [tensor, shard] of Object.entries(map)) {
+    if (typeof shard !== 'string' || shard === '' || shard.includes('/') || shard.includes('\\') || shard === '..') {
+      throw new FormatError(file.path, undefined, `weight_map entry '${tensor}' names '${String(shard)}', not a shard file beside the index`);
+    }
+    weightMap.set(tensor, shard);
+  }
+  const totalSize = (root as { metadata?: { total_size?: unknown } }).metadata?.total_size;
+  return { weightMap, ...(typeof totalSize === 'number' ? { totalSize } : {}) };
+}
+
+/**
+ * Reads every shard an index names, in order of first mention, and checks
+ * each tensor of the weight_map is in the shard it names.
+ */
+export async function readIndexedShards(
+  indexPath: string,
+  index: SafetensorsIndex,
+  open: (path: string) => Promise<Parameter[]>,
+): Promise<{ parameters: Parameter[]; notes: string[] }> {
+  const shards = [...new Set(index.weightMap.values())];
+  const parameters: Parameter[] = [];
+  const notes: string[] = [];
+  for (const shard of shards) {
+    const path = join(dirname(indexPath), shard);
+    const held = await open(path);
+    const names = new Set(held.map((p) => p.key));
+    for (const [tensor, named] of index.weightMap) {
+      if (named === shard && !names.has(tensor)) throw new FormatError(indexPath, undefined, `weight_map puts '${tensor}' in ${shard}, which does not hold it`);
+    }
+    const unlisted = held.filter((p) => index.weightMap.get(p.key) !== shard);
+    if (unlisted.length > 0) notes.push(`${shard} holds ${unlisted.length} tensors the weight_map does not list there (first: '${unlisted[0]!.key}'); they are left out`);
+    parameters.push(...held.filter((p) => index.weightMap.get(p.key) === shard));
+  }
+  const total = parameters.reduce((n, p) => n + p.length, 0);
+  if (index.totalSize !== undefined && index.totalSize !== total) notes.push(`metadata.total_size says ${index.totalSize} bytes; the shards hold ${total}`);
+  return { parameters, notes };
+}
