@@ -4,7 +4,13 @@ import type { Parameter } from '../model/parameter.js';
 import { IoScheduler, type SchedulerOptions } from '../scheduler/io-scheduler.js';
 import type { ProgressState } from '../scheduler/progress.js';
 import { parseByteSize } from './byte-size.js';
+import { stat } from 'node:fs/promises';
+import type { ContainerWriteOptions } from '../sinks/container-writer.js';
+import { writeGguf } from '../sinks/gguf-writer.js';
 import { writeIrpa } from '../sinks/irpa-writer.js';
+import { ggufMetadataOf, safetensorsMetadataOf } from '../sinks/source-metadata.js';
+import { writeSafetensors } from '../sinks/safetensors-writer.js';
+import { openSource, type OpenedSource } from '../sources/open.js';
 import { compose } from '../transforms/compose.js';
 import { exclude } from '../transforms/exclude.js';
 import { flattenScopes } from '../transforms/flatten-scopes.js';
@@ -28,7 +34,10 @@ const FLAGS: FlagSpec[] = [
   { name: 'keep', kind: 'list', value: 'KEY', help: 'With --strip: leave these parameters as they are' },
   { name: 'splat', kind: 'list', value: 'KEY[=TYPE=VALUE]', help: 'Make a parameter a splat of 0 or of VALUE (f32=4.5, i8=123, x32=CAFEF00D)' },
   { name: 'align', kind: 'list', value: '[KEY=]BYTES', help: 'Place data at multiples of BYTES (a power of two), for all or matching parameters' },
-  { name: 'output', kind: 'string', value: 'FILE.irpa', help: 'Output archive' },
+  { name: 'output', kind: 'string', value: 'FILE', help: 'Output file' },
+  { name: 'format', kind: 'string', value: 'irpa|safetensors|gguf', help: 'Output format (default irpa)' },
+  { name: 'raw-dtype', kind: 'string', value: 'DTYPE', help: 'safetensors/GGUF output: write parameters that have no dtype (IRPA inputs) as 1-D tensors of DTYPE (U8, I8, ...)' },
+  { name: 'tensor-metadata', kind: 'bool', help: "IRPA output: record each parameter's dtype and shape in its entry metadata (TENSORv0:)" },
   { name: 'io-budget', kind: 'string', value: 'SIZE', help: 'Bytes held in I/O buffers at once (default 64MiB)' },
   { name: 'chunk-size', kind: 'string', value: 'SIZE', help: 'Size of each buffered read and write (default 8MiB)' },
   { name: 'concurrency', kind: 'int', value: 'N', help: 'I/O operations in flight at once (default 4)' },
@@ -37,7 +46,7 @@ const FLAGS: FlagSpec[] = [
   { name: 'parameter_mode', kind: 'string', value: 'file|preload', help: "Accepted for compatibility with IREE's tools; has no effect" },
 ];
 
-const USAGE = 'paramflow convert --parameters=[SCOPE=]FILE ... [--exclude=KEY] [--rename=OLD=NEW] [--strip] [--splat=KEY[=TYPE=VALUE]] [--align=BYTES] --output=FILE.irpa';
+const USAGE = 'paramflow convert --parameters=[SCOPE=]FILE ... [--exclude=KEY] [--rename=OLD=NEW] [--strip] [--splat=KEY[=TYPE=VALUE]] [--align=BYTES] [--format=irpa|safetensors|gguf] --output=FILE';
 const SUMMARY = `Converts one or more parameter files (IRPA, GGUF, safetensors, mixed) into one
 IRPA archive, editing on the way, byte for byte as iree-convert-parameters does.
 Edits apply in IREE's order: exclude and rename match the original keys, splat
@@ -76,6 +85,30 @@ export function schedulerOptions(flags: ParsedFlags): SchedulerOptions {
   };
 }
 
+const FORMATS = ['irpa', 'safetensors', 'gguf'];
+
+/** Writes in the asked format; lists what the new file holds. */
+async function writeOutput(
+  format: string,
+  output: string,
+  parameters: Parameter[],
+  sources: OpenedSource[],
+  flags: ParsedFlags,
+  options: ContainerWriteOptions,
+): Promise<{ parameters: Parameter[]; bytesCopied: number; fileBytes: number }> {
+  const rawDtype = flags.strings.get('raw-dtype');
+  if (format === 'irpa') {
+    const archive = await writeIrpa(output, parameters, { ...options, tensorMetadata: flags.bools.get('tensor-metadata') ?? false });
+    return { parameters: archive.parameters, bytesCopied: archive.bytesCopied, fileBytes: archive.layout.totalSize };
+  }
+  const bytesCopied =
+    format === 'safetensors'
+      ? await writeSafetensors(output, parameters, { ...options, rawDtype, metadata: safetensorsMetadataOf(sources) })
+      : await writeGguf(output, parameters, { ...options, rawDtype, kv: ggufMetadataOf(sources) });
+  const reread = await openSource(output);
+  return { parameters: reread.parameters, bytesCopied, fileBytes: (await stat(output)).size };
+}
+
 export const convert: Command = {
   name: 'convert',
   summary: 'Convert and edit parameter files into one IRPA archive',
@@ -84,21 +117,23 @@ export const convert: Command = {
   flags: FLAGS,
   async execute(flags, io) {
     const output = flags.strings.get('output');
-    if (!output) throw new UsageError('missing --output=FILE.irpa');
+    if (!output) throw new UsageError('missing --output=FILE');
     const inputs = flags.lists.get('parameters') ?? [];
     if (inputs.length === 0) throw new UsageError('missing --parameters=[SCOPE=]FILE');
     const warn = (message: string) => io.err(`paramflow convert: warning: ${message}\n`);
     const steps = transforms(flags, warn);
 
-    const { index } = await loadParameterIndex(inputs, (note) => io.err(`paramflow convert: note: ${note}\n`));
+    const format = flags.strings.get('format') ?? 'irpa';
+    if (!FORMATS.includes(format)) throw new UsageError(`--format=${format}: expected one of ${FORMATS.join(', ')}`);
+    const { index, sources } = await loadParameterIndex(inputs, (note) => io.err(`paramflow convert: note: ${note}\n`));
     const parameters = await lastValueFrom(from(index.all()).pipe(compose(steps), toArray()));
 
     const payloadBytes = parameters.reduce((n, p) => n + (p.storage.kind === 'splat' ? 0 : p.length), 0);
     const progress = await progressBar(io, 'convert', payloadBytes);
     const started = performance.now();
-    let written;
+    let written: { parameters: Parameter[]; bytesCopied: number; fileBytes: number };
     try {
-      written = await writeIrpa(output, parameters, {
+      written = await writeOutput(format, output, parameters, sources, flags, {
         scheduler: new IoScheduler(schedulerOptions(flags)),
         ...(progress.active ? { onProgress: (state: ProgressState) => progress.update(state) } : {}),
       });
@@ -108,7 +143,7 @@ export const convert: Command = {
     printWritten(io, flags, written.parameters);
     if (flags.bools.get('json')) {
       const seconds = (performance.now() - started) / 1000;
-      const summary = { output, parameters: written.parameters.length, bytesCopied: written.bytesCopied, fileBytes: written.layout.totalSize, seconds: Number(seconds.toFixed(3)) };
+      const summary = { output, format, parameters: written.parameters.length, bytesCopied: written.bytesCopied, fileBytes: written.fileBytes, seconds: Number(seconds.toFixed(3)) };
       io.out(`${JSON.stringify({ summary })}\n`);
     }
     return 0;

@@ -1,0 +1,23 @@
+import type { GgufKvInput } from '../formats/gguf/encode.js';
+import { planGguf } from '../formats/gguf/layout.js';
+import type { Parameter } from '../model/parameter.js';
+import { writeContainer, type ContainerWriteOptions } from './container-writer.js';
+import { ggufFacts } from './tensor-facts.js';
+
+export interface GgufWriterOptions extends ContainerWriteOptions {
+  /** Key/value metadata to keep. */
+  kv?: GgufKvInput[];
+  alignment?: number;
+  /** For parameters without dtype and shape: write their bytes as a 1-D tensor of this ggml type. */
+  rawDtype?: string;
+}
+
+/** Writes parameters as one GGUF v3 file; splats are written expanded. Returns bytes moved. */
+export async function writeGguf(path: string, parameters: Parameter[], options: GgufWriterOptions = {}): Promise<number> {
+  const layout = planGguf(
+    options.kv ?? [],
+    parameters.map((p) => ({ name: p.key, ...ggufFacts(p, options.rawDtype), length: p.length })),
+    options.alignment,
+  );
+  return writeContainer(path, parameters, { prefix: layout.header, offsets: layout.offsets, totalSize: layout.totalSize }, options);
+}
