@@ -1,21 +1,23 @@
 import { randomBytes } from 'node:crypto';
-import { unlinkSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ioError } from '../errors.js';
 
-/** Temporary files not yet renamed into place, removed if the process is stopped. */
+/** Temporary files and directories not yet moved into place, removed if the process is stopped. */
 const pending = new Set<string>();
 
-/** Removes every pending temporary file; safe to call from a signal handler. */
+export function addPendingOutput(path: string): void {
+  pending.add(path);
+}
+
+export function dropPendingOutput(path: string): void {
+  pending.delete(path);
+}
+
+/** Removes every pending temporary output; safe to call from a signal handler. */
 export function removePendingOutputs(): void {
-  for (const path of pending) {
-    try {
-      unlinkSync(path);
-    } catch {
-      // Already gone.
-    }
-  }
+  for (const path of pending) rmSync(path, { recursive: true, force: true });
   pending.clear();
 }
 

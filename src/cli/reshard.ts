@@ -1,0 +1,82 @@
+import { from, lastValueFrom, toArray } from 'rxjs';
+import { UsageError } from '../errors.js';
+import { writeDirectoryAtomically } from '../io/atomic-directory.js';
+import { IoScheduler } from '../scheduler/io-scheduler.js';
+import type { ShardPolicy } from '../sinks/shard-plan.js';
+import { writeShardSet, type ShardFormat } from '../sinks/shard-set-writer.js';
+import { ggufMetadataOf, safetensorsMetadataOf } from '../sinks/source-metadata.js';
+import { flattenScopes } from '../transforms/flatten-scopes.js';
+import { parseByteSize } from './byte-size.js';
+import type { Command } from './command.js';
+import { schedulerOptions } from './convert.js';
+import type { FlagSpec, ParsedFlags } from './flags.js';
+import { loadParameterIndex } from './parameters-flag.js';
+
+const FLAGS: FlagSpec[] = [
+  { name: 'parameters', kind: 'list', value: '[SCOPE=]FILE', help: 'An input: IRPA, GGUF (the first shard of a split reads them all), safetensors or a safetensors index' },
+  { name: 'max-shard-size', kind: 'string', value: 'SIZE', help: 'Bytes per shard at most: 2GiB, 500MB (decimal), 4096' },
+  { name: 'max-shard-params', kind: 'int', value: 'N', help: 'Parameters per shard at most' },
+  { name: 'shards', kind: 'int', value: 'N', help: 'Exactly N shards, balanced by bytes' },
+  { name: 'format', kind: 'string', value: 'irpa|safetensors|gguf', help: 'Shard format (default irpa)' },
+  { name: 'output', kind: 'string', value: 'DIR', help: 'Directory for the shard set' },
+  { name: 'prefix', kind: 'string', value: 'NAME', help: 'Shard file names: NAME-00001-of-0000N.EXT (default model)' },
+  { name: 'force', kind: 'bool', help: 'Replace a non-empty output directory' },
+  { name: 'raw-dtype', kind: 'string', value: 'DTYPE', help: 'safetensors/GGUF: write parameters without a dtype as 1-D tensors of DTYPE' },
+  { name: 'tensor-metadata', kind: 'bool', help: "IRPA: record each parameter's dtype and shape (TENSORv0:)" },
+  { name: 'io-budget', kind: 'string', value: 'SIZE', help: 'Bytes held in I/O buffers at once (default 64MiB)' },
+  { name: 'chunk-size', kind: 'string', value: 'SIZE', help: 'Size of each buffered read and write (default 8MiB)' },
+  { name: 'concurrency', kind: 'int', value: 'N', help: 'I/O operations in flight at once (default 4)' },
+];
+
+function policyOf(flags: ParsedFlags): ShardPolicy {
+  const size = flags.strings.get('max-shard-size');
+  const params = flags.ints.get('max-shard-params');
+  const shards = flags.ints.get('shards');
+  if ([size, params, shards].filter((v) => v !== undefined).length !== 1) {
+    throw new UsageError('give one of --max-shard-size, --max-shard-params or --shards');
+  }
+  if (params !== undefined && params < 1) throw new UsageError(`--max-shard-params=${params}: must be at least 1`);
+  if (shards !== undefined && (shards < 1 || shards > 99999)) throw new UsageError(`--shards=${shards}: must be 1 to 99999`);
+  return size !== undefined ? { maxShardBytes: parseByteSize('max-shard-size', size) } : params !== undefined ? { maxShardParams: params } : { shards: shards! };
+}
+
+export const reshard: Command = {
+  name: 'reshard',
+  summary: 'Split parameter files into a shard set (IRPA, safetensors with its index, GGUF split)',
+  usage: 'paramflow reshard --parameters=FILE ... (--max-shard-size=2GiB | --max-shard-params=N | --shards=N) [--format=irpa|safetensors|gguf] --output=DIR',
+  description: `Reads parameter files (sharded ones as one) and writes them as a shard set in DIR,
+named and indexed as each ecosystem expects. Parameters keep their order and
+are never split. The set is written beside DIR and moved into place when
+complete; a non-empty DIR is refused unless --force.`,
+  flags: FLAGS,
+  async execute(flags, io) {
+    const output = flags.strings.get('output');
+    if (!output) throw new UsageError('missing --output=DIR');
+    const inputs = flags.lists.get('parameters') ?? [];
+    if (inputs.length === 0) throw new UsageError('missing --parameters=[SCOPE=]FILE');
+    const format = (flags.strings.get('format') ?? 'irpa') as ShardFormat;
+    if (!['irpa', 'safetensors', 'gguf'].includes(format)) throw new UsageError(`--format=${format}: expected irpa, safetensors or gguf`);
+    const prefix = flags.strings.get('prefix') ?? 'model';
+    if (!/^[\w.-]+$/.test(prefix) || prefix.startsWith('.')) throw new UsageError(`--prefix=${prefix}: use letters, digits, '.', '_' and '-' only`);
+    const policy = policyOf(flags);
+    const scheduler = new IoScheduler(schedulerOptions(flags));
+
+    const { index, sources } = await loadParameterIndex(inputs, (note) => io.err(`paramflow reshard: note: ${note}\n`));
+    const parameters = await lastValueFrom(from(index.all()).pipe(flattenScopes(), toArray()));
+    const files = await writeDirectoryAtomically(output, flags.bools.get('force') ?? false, (dir) =>
+      writeShardSet(dir, parameters, {
+        format,
+        policy,
+        prefix,
+        scheduler,
+        rawDtype: flags.strings.get('raw-dtype'),
+        tensorMetadata: flags.bools.get('tensor-metadata') ?? false,
+        kv: ggufMetadataOf(sources),
+        metadata: safetensorsMetadataOf(sources),
+        warn: (message) => io.err(`paramflow reshard: warning: ${message}\n`),
+      }),
+    );
+    for (const file of files) io.out(`${file}\n`);
+    return 0;
+  },
+};
