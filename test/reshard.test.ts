@@ -1,0 +1,115 @@
+import test from 'ava';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { openSource } from '../src/sources/open.js';
+import { runCli } from './helpers/cli.js';
+import { inTempDir, sharedDir } from './helpers/paths.js';
+import { safetensorsFile, type StTensor } from './helpers/safetensors-bytes.js';
+
+const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+async function fingerprint(...paths: string[]): Promise<string[]> {
+  const r = await runCli(['dump', ...paths.map((p) => `--parameters=${p}`), '--json', '--hash']);
+  if (r.code !== 0) throw new Error(r.stderr);
+  return r.stdout.trim().split('\n').map((l) => JSON.parse(l)).map((o) => `${o.key} ${o.length} ${o.dtype ?? ''} ${JSON.stringify(o.shape ?? null)} ${o.sha256}`);
+}
+
+const tensors = (): StTensor[] => Array.from({ length: 12 }, (_, i) => ({ name: `blk.${i}.weight`, dtype: 'F16', shape: [100 * (i + 1)], payload: randomBytes(200 * (i + 1)) }));
+
+test("a GGUF split by 16 tensors matches llama-gguf-split's files byte for byte", async (t) => {
+  await inTempDir(async (dir) => {
+    const out = join(dir, 'split');
+    const r = await runCli(['reshard', `--parameters=${join(sharedDir, 'real/gguf/stories260K.gguf')}`, '--format=gguf', '--max-shard-params=16', `--output=${out}`, '--prefix=stories260K']);
+    t.is(r.code, 0, r.stderr);
+    for (const n of [1, 2, 3]) {
+      const name = `stories260K-0000${n}-of-00003.gguf`;
+      t.is(sha256(await readFile(join(out, name))), sha256(await readFile(join(sharedDir, 'real/gguf/split', name))), name);
+    }
+  });
+});
+
+test('IRPA into shards by size and back into one archive keeps every byte; shards respect the limit', async (t) => {
+  await inTempDir(async (dir) => {
+    const input = join(dir, 'in.safetensors');
+    await writeFile(input, safetensorsFile(tensors()));
+    const irpa = join(dir, 'whole.irpa');
+    t.is((await runCli(['convert', `--parameters=${input}`, '--tensor-metadata', `--output=${irpa}`, '--quiet'])).code, 0);
+    const shards = join(dir, 'shards');
+    const r = await runCli(['reshard', `--parameters=${irpa}`, '--max-shard-size=5000', `--output=${shards}`]);
+    t.is(r.code, 0, r.stderr);
+    const files = (await readdir(shards)).sort();
+    t.true(files.length > 2);
+    t.deepEqual(r.stdout.trim().split('\n'), files);
+    for (const f of files) {
+      const held = (await openSource(join(shards, f))).parameters;
+      const bytes = held.reduce((n, p) => n + p.length, 0);
+      t.true(bytes <= 5000 || held.length === 1, `${f}: ${bytes} bytes`);
+    }
+    const merged = join(dir, 'merged.irpa');
+    t.is((await runCli(['convert', ...files.map((f) => `--parameters=${join(shards, f)}`), `--output=${merged}`, '--quiet'])).code, 0);
+    t.deepEqual(await fingerprint(merged), await fingerprint(irpa));
+  });
+});
+
+test('safetensors shards come with an index that reads back as the whole checkpoint', async (t) => {
+  await inTempDir(async (dir) => {
+    const input = join(dir, 'in.safetensors');
+    const list = tensors();
+    await writeFile(input, safetensorsFile(list, { format: 'pt' }));
+    const out = join(dir, 'hf');
+    const r = await runCli(['reshard', `--parameters=${input}`, '--format=safetensors', '--shards=3', `--output=${out}`]);
+    t.is(r.code, 0, r.stderr);
+    t.deepEqual((await readdir(out)).sort(), ['model-00001-of-00003.safetensors', 'model-00002-of-00003.safetensors', 'model-00003-of-00003.safetensors', 'model.safetensors.index.json']);
+    const index = JSON.parse(await readFile(join(out, 'model.safetensors.index.json'), 'utf8'));
+    t.is(index.metadata.total_size, list.reduce((n, x) => n + x.payload.length, 0));
+    t.deepEqual(Object.keys(index.weight_map), list.map((x) => x.name));
+    t.deepEqual(await fingerprint(join(out, 'model.safetensors.index.json')), await fingerprint(input));
+    const shard = await openSource(join(out, 'model-00002-of-00003.safetensors'));
+    t.deepEqual(shard.safetensorsMetadata, { format: 'pt' });
+  });
+});
+
+test('a parameter over the limit gets a shard of its own, with a warning', async (t) => {
+  await inTempDir(async (dir) => {
+    const input = join(dir, 'in.safetensors');
+    await writeFile(input, safetensorsFile([{ name: 'small', dtype: 'U8', shape: [10], payload: randomBytes(10) }, { name: 'big', dtype: 'U8', shape: [100], payload: randomBytes(100) }, { name: 'tail', dtype: 'U8', shape: [10], payload: randomBytes(10) }]));
+    const out = join(dir, 'out');
+    const r = await runCli(['reshard', `--parameters=${input}`, '--format=safetensors', '--max-shard-size=50', `--output=${out}`]);
+    t.is(r.code, 0, r.stderr);
+    t.regex(r.stderr, /warning: parameter 'big' \(100 bytes\) is larger than the shard size limit \(50\)/);
+    const index = JSON.parse(await readFile(join(out, 'model.safetensors.index.json'), 'utf8'));
+    t.deepEqual(Object.values(index.weight_map), ['model-00001-of-00003.safetensors', 'model-00002-of-00003.safetensors', 'model-00003-of-00003.safetensors']);
+  });
+});
+
+test('a non-empty output is refused without --force; a failed reshard leaves nothing behind', async (t) => {
+  await inTempDir(async (dir) => {
+    const input = join(dir, 'in.safetensors');
+    await writeFile(input, safetensorsFile([{ name: 'm', dtype: 'BOOL', shape: [4], payload: Uint8Array.of(1, 0, 0, 1) }]));
+    const out = join(dir, 'out');
+    await mkdir(out);
+    await writeFile(join(out, 'keep.txt'), 'mine');
+    const refused = await runCli(['reshard', `--parameters=${input}`, '--shards=1', `--output=${out}`]);
+    t.is(refused.code, 2);
+    t.regex(refused.stderr, /is not empty; pass --force to replace it/);
+    t.deepEqual(await readdir(out), ['keep.txt']);
+
+    const failed = await runCli(['reshard', `--parameters=${input}`, '--shards=1', '--format=gguf', `--output=${join(dir, 'new')}`]);
+    t.is(failed.code, 1);
+    t.regex(failed.stderr, /'m' is BOOL, which GGUF cannot express/);
+    t.false(existsSync(join(dir, 'new')));
+    t.deepEqual((await readdir(dir)).sort(), ['in.safetensors', 'out']);
+
+    const forced = await runCli(['reshard', `--parameters=${input}`, '--shards=1', '--force', `--output=${out}`]);
+    t.is(forced.code, 0, forced.stderr);
+    t.deepEqual(await readdir(out), ['model-00001-of-00001.irpa']);
+  });
+});
+
+test('reshard needs exactly one split option', async (t) => {
+  const r = await runCli(['reshard', '--parameters=x', '--output=y']);
+  t.is(r.code, 2);
+  t.regex(r.stderr, /give one of --max-shard-size, --max-shard-params or --shards/);
+});
