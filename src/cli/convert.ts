@@ -1,9 +1,9 @@
 import { from, lastValueFrom, toArray, type OperatorFunction } from 'rxjs';
 import { UsageError } from '../errors.js';
 import type { Parameter } from '../model/parameter.js';
-import { IoScheduler, type SchedulerOptions } from '../scheduler/io-scheduler.js';
+import { IoScheduler } from '../scheduler/io-scheduler.js';
 import type { ProgressState } from '../scheduler/progress.js';
-import { parseByteSize } from './byte-size.js';
+import { outputFormat, schedulerOptions, WRITER_FLAGS } from './shared-flags.js';
 import { stat } from 'node:fs/promises';
 import type { ContainerWriteOptions } from '../sinks/container-writer.js';
 import { writeGguf } from '../sinks/gguf-writer.js';
@@ -36,11 +36,7 @@ const FLAGS: FlagSpec[] = [
   { name: 'align', kind: 'list', value: '[KEY=]BYTES', help: 'Place data at multiples of BYTES (a power of two), for all or matching parameters' },
   { name: 'output', kind: 'string', value: 'FILE', help: 'Output file' },
   { name: 'format', kind: 'string', value: 'irpa|safetensors|gguf', help: 'Output format (default irpa)' },
-  { name: 'raw-dtype', kind: 'string', value: 'DTYPE', help: 'safetensors/GGUF output: write parameters that have no dtype (IRPA inputs) as 1-D tensors of DTYPE (U8, I8, ...)' },
-  { name: 'tensor-metadata', kind: 'bool', help: "IRPA output: record each parameter's dtype and shape in its entry metadata (TENSORv0:)" },
-  { name: 'io-budget', kind: 'string', value: 'SIZE', help: 'Bytes held in I/O buffers at once (default 64MiB)' },
-  { name: 'chunk-size', kind: 'string', value: 'SIZE', help: 'Size of each buffered read and write (default 8MiB)' },
-  { name: 'concurrency', kind: 'int', value: 'N', help: 'I/O operations in flight at once (default 4)' },
+  ...WRITER_FLAGS,
   { name: 'quiet', kind: 'bool', help: 'Do not print the resulting table' },
   { name: 'json', kind: 'bool', help: 'Print the resulting parameters as JSON lines instead of the table' },
   { name: 'parameter_mode', kind: 'string', value: 'file|preload', help: "Accepted for compatibility with IREE's tools; has no effect" },
@@ -71,21 +67,6 @@ function transforms(flags: ParsedFlags, warn: (message: string) => void): Operat
     flattenScopes(),
   ];
 }
-
-/** --io-budget, --chunk-size and --concurrency, where given. */
-export function schedulerOptions(flags: ParsedFlags): SchedulerOptions {
-  const budget = flags.strings.get('io-budget');
-  const chunk = flags.strings.get('chunk-size');
-  const concurrency = flags.ints.get('concurrency');
-  if (concurrency !== undefined && (concurrency < 1 || concurrency > 256)) throw new UsageError(`--concurrency=${concurrency}: must be 1 to 256`);
-  return {
-    ...(budget ? { budgetBytes: parseByteSize('io-budget', budget) } : {}),
-    ...(chunk ? { chunkBytes: parseByteSize('chunk-size', chunk) } : {}),
-    ...(concurrency ? { concurrency } : {}),
-  };
-}
-
-const FORMATS = ['irpa', 'safetensors', 'gguf'];
 
 /** Writes in the asked format; lists what the new file holds. */
 async function writeOutput(
@@ -123,8 +104,7 @@ export const convert: Command = {
     const warn = (message: string) => io.err(`paramflow convert: warning: ${message}\n`);
     const steps = transforms(flags, warn);
 
-    const format = flags.strings.get('format') ?? 'irpa';
-    if (!FORMATS.includes(format)) throw new UsageError(`--format=${format}: expected one of ${FORMATS.join(', ')}`);
+    const format = outputFormat(flags);
     const { index, sources } = await loadParameterIndex(inputs, (note) => io.err(`paramflow convert: note: ${note}\n`));
     const parameters = await lastValueFrom(from(index.all()).pipe(compose(steps), toArray()));
 

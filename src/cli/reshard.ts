@@ -3,12 +3,12 @@ import { UsageError } from '../errors.js';
 import { writeDirectoryAtomically } from '../io/atomic-directory.js';
 import { IoScheduler } from '../scheduler/io-scheduler.js';
 import type { ShardPolicy } from '../sinks/shard-plan.js';
-import { writeShardSet, type ShardFormat } from '../sinks/shard-set-writer.js';
+import { writeShardSet } from '../sinks/shard-set-writer.js';
 import { ggufMetadataOf, safetensorsMetadataOf } from '../sinks/source-metadata.js';
 import { flattenScopes } from '../transforms/flatten-scopes.js';
 import { parseByteSize } from './byte-size.js';
 import type { Command } from './command.js';
-import { schedulerOptions } from './convert.js';
+import { outputFormat, schedulerOptions, WRITER_FLAGS } from './shared-flags.js';
 import type { FlagSpec, ParsedFlags } from './flags.js';
 import { loadParameterIndex } from './parameters-flag.js';
 
@@ -21,11 +21,7 @@ const FLAGS: FlagSpec[] = [
   { name: 'output', kind: 'string', value: 'DIR', help: 'Directory for the shard set' },
   { name: 'prefix', kind: 'string', value: 'NAME', help: 'Shard file names: NAME-00001-of-0000N.EXT (default model)' },
   { name: 'force', kind: 'bool', help: 'Replace a non-empty output directory' },
-  { name: 'raw-dtype', kind: 'string', value: 'DTYPE', help: 'safetensors/GGUF: write parameters without a dtype as 1-D tensors of DTYPE' },
-  { name: 'tensor-metadata', kind: 'bool', help: "IRPA: record each parameter's dtype and shape (TENSORv0:)" },
-  { name: 'io-budget', kind: 'string', value: 'SIZE', help: 'Bytes held in I/O buffers at once (default 64MiB)' },
-  { name: 'chunk-size', kind: 'string', value: 'SIZE', help: 'Size of each buffered read and write (default 8MiB)' },
-  { name: 'concurrency', kind: 'int', value: 'N', help: 'I/O operations in flight at once (default 4)' },
+  ...WRITER_FLAGS,
 ];
 
 function policyOf(flags: ParsedFlags): ShardPolicy {
@@ -54,8 +50,7 @@ complete; a non-empty DIR is refused unless --force.`,
     if (!output) throw new UsageError('missing --output=DIR');
     const inputs = flags.lists.get('parameters') ?? [];
     if (inputs.length === 0) throw new UsageError('missing --parameters=[SCOPE=]FILE');
-    const format = (flags.strings.get('format') ?? 'irpa') as ShardFormat;
-    if (!['irpa', 'safetensors', 'gguf'].includes(format)) throw new UsageError(`--format=${format}: expected irpa, safetensors or gguf`);
+    const format = outputFormat(flags);
     const prefix = flags.strings.get('prefix') ?? 'model';
     if (!/^[\w.-]+$/.test(prefix) || prefix.startsWith('.')) throw new UsageError(`--prefix=${prefix}: use letters, digits, '.', '_' and '-' only`);
     const policy = policyOf(flags);
