@@ -1,12 +1,13 @@
 import { DEFAULT_DATA_ALIGNMENT, EntryType } from '../formats/irpa/constants.js';
 import { encodeArchivePrefix, planArchive, type ArchiveLayout, type EntrySpec } from '../formats/irpa/layout.js';
+import { encodeTensorMetadata } from '../formats/tensor-metadata.js';
 import type { Parameter } from '../model/parameter.js';
 import { writeContainer, type ContainerWriteOptions } from './container-writer.js';
 
 export interface IrpaWriterOptions extends ContainerWriteOptions {
   /** Where data is placed in storage: the next multiple of this (a power of two). Default 64. */
   alignment?: number;
-  /** Record each parameter's dtype and shape in its entry metadata (`TENSORv0:` + JSON). */
+  /** Record each parameter's dtype and shape in its entry metadata, as IREE's Python tools do. */
   tensorMetadata?: boolean;
 }
 
@@ -19,11 +20,9 @@ export interface WrittenArchive {
   bytesCopied: number;
 }
 
-export const TENSOR_METADATA_PREFIX = 'TENSORv0:';
-
 function entryMetadata(p: Parameter, options: IrpaWriterOptions): Uint8Array | undefined {
   if (!options.tensorMetadata || !p.tensor) return p.metadata;
-  return Buffer.from(`${TENSOR_METADATA_PREFIX}${JSON.stringify({ dtype: p.tensor.dtype, shape: p.tensor.shape })}`);
+  return encodeTensorMetadata(p.tensor.dtype, p.tensor.shape);
 }
 
 /** Splats stay splats; everything else gets storage in the archive. */

@@ -12,9 +12,8 @@ import { decodeEntries, type IrpaEntry } from '../formats/irpa/entries.js';
 import { decodeHeader, type IrpaHeader, type Range } from '../formats/irpa/header.js';
 import { FormatError } from '../errors.js';
 import type { RandomAccessFile } from '../io/random-access-file.js';
-import { safetensorsDtypeOf } from '../formats/dtypes.js';
-import { SAFETENSORS_DTYPE_BITS } from '../formats/safetensors/dtypes.js';
-import type { Parameter, TensorInfo } from '../model/parameter.js';
+import { decodeTensorMetadata } from '../formats/tensor-metadata.js';
+import type { Parameter } from '../model/parameter.js';
 
 /** One archive of a file; a file may chain several through next_header_offset. */
 export interface IrpaArchive {
@@ -91,40 +90,13 @@ function checkSegment(file: RandomAccessFile, headerOffset: number, segment: Ran
   }
 }
 
-const TENSOR_PREFIXES = ['TENSORv0:', 'PYTORCH:'];
-
-/**
- * Dtype and shape from an entry's metadata, where a tool recorded them:
- * `TENSORv0:` (paramflow, IREE's Python tools) or `PYTORCH:` (iree-turbine),
- * each followed by JSON with `dtype` and `shape`. Anything else, or facts that
- * disagree with the entry's length, are left alone.
- */
-export function tensorFromMetadata(metadata: Uint8Array | undefined, length: number): TensorInfo | undefined {
-  if (!metadata || metadata.length > 65536) return undefined;
-  const text = Buffer.from(metadata).toString('utf8');
-  const prefix = TENSOR_PREFIXES.find((p) => text.startsWith(p));
-  if (!prefix) return undefined;
-  try {
-    const { dtype, shape } = JSON.parse(text.slice(prefix.length)) as { dtype?: unknown; shape?: unknown };
-    if (typeof dtype !== 'string' || !Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) return undefined;
-    const name = prefix === 'PYTORCH:' ? safetensorsDtypeOf(dtype) : dtype;
-    const bits = name ? SAFETENSORS_DTYPE_BITS[name] : undefined;
-    const elements = (shape as number[]).reduce((n, d) => n * d, 1);
-    // Quantized ggml types are kept as named; plain dtypes must match the length.
-    if (name === undefined || (bits !== undefined && (elements * bits) / 8 !== length)) return undefined;
-    return { dtype: name, shape: shape as number[] };
-  } catch {
-    return undefined;
-  }
-}
-
 /** The parameters of decoded archives, in file order; skip entries are dropped. */
 export function irpaParameters(path: string, archives: IrpaArchive[], scope = ''): Parameter[] {
   const parameters: Parameter[] = [];
   for (const { headerOffset, header, entries } of archives) {
     for (const entry of entries) {
       const length = entry.type === EntryType.Splat ? entry.length : entry.type === EntryType.Data ? entry.storage.length : entry.type === EntryType.External ? entry.range.length : 0;
-      const tensor = tensorFromMetadata(entry.metadata, length);
+      const tensor = decodeTensorMetadata(entry.metadata, length);
       const common = { scope, key: entry.name, metadata: entry.metadata, alignment: entry.minimumAlignment, origin: path, ...(tensor ? { tensor } : {}) };
       switch (entry.type) {
         case EntryType.Skip:
