@@ -41,12 +41,16 @@ const readers: Record<FormatName, Reader> = {
     const header = await readSafetensorsHeader(file);
     return { parameters: safetensorsParameters(file.path, header, scope), safetensorsMetadata: header.metadata, notes: [] };
   },
-  'safetensors-index': async (file, scope) =>
-    readIndexedShards(file.path, await readSafetensorsIndex(file), async (shard) => {
+  'safetensors-index': async (file, scope) => {
+    let metadata: Record<string, string> | undefined;
+    const shards = await readIndexedShards(file.path, await readSafetensorsIndex(file), async (shard) => {
       const source = await openSource(shard, scope);
       if (source.format !== 'safetensors') throw new FormatError(shard, 0, `is named by ${file.path} as a shard, but is a ${source.format} file`);
+      metadata ??= source.safetensorsMetadata;
       return source.parameters;
-    }),
+    });
+    return { ...shards, ...(metadata ? { safetensorsMetadata: metadata } : {}) };
+  },
 };
 
 /** Opens a parameter file, telling its format by its first bytes, and lists its parameters. */
