@@ -92,7 +92,7 @@ async function writeOutput(
 
 export const convert: Command = {
   name: 'convert',
-  summary: 'Convert and edit parameter files into one IRPA archive',
+  summary: 'Convert and edit parameter files into one IRPA, safetensors or GGUF file',
   usage: USAGE,
   description: SUMMARY,
   flags: FLAGS,

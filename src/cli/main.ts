@@ -7,7 +7,7 @@ import { helpText, parseFlags, suggest } from './flags.js';
 /** Commands are loaded when run, so a command pays only for the modules it uses. */
 const COMMANDS: { name: string; summary: string; load: () => Promise<Command> }[] = [
   { name: 'create', summary: 'Create an IRPA archive of zeroed, patterned or splatted parameters', load: async () => (await import('./create.js')).create },
-  { name: 'convert', summary: 'Convert and edit parameter files into one IRPA archive', load: async () => (await import('./convert.js')).convert },
+  { name: 'convert', summary: 'Convert and edit parameter files into one IRPA, safetensors or GGUF file', load: async () => (await import('./convert.js')).convert },
   { name: 'reshard', summary: 'Split parameter files into a shard set (IRPA, safetensors + index, GGUF split)', load: async () => (await import('./reshard.js')).reshard },
   { name: 'dump', summary: 'List parameters of IRPA, GGUF and safetensors files and extract them', load: async () => (await import('./dump.js')).dump },
 ];
