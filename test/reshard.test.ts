@@ -118,3 +118,15 @@ test('reshard needs exactly one split option', async (t) => {
   t.is(r.code, 2);
   t.regex(r.stderr, /give one of --max-shard-size, --max-shard-params or --shards/);
 });
+
+test("reshard takes convert's edits on the way", async (t) => {
+  await inTempDir(async (dir) => {
+    const input = join(dir, 'in.safetensors');
+    await writeFile(input, safetensorsFile(tensors()));
+    const out = join(dir, 'out');
+    const r = await runCli(['reshard', `--parameters=${input}`, '--format=safetensors', '--shards=2', '--exclude=blk.1?.*', '--rename=/blk\\.(\\d+)\\.weight/=layers.$1', `--output=${out}`]);
+    t.is(r.code, 0, r.stderr);
+    const index = JSON.parse(await readFile(join(out, 'model.safetensors.index.json'), 'utf8'));
+    t.deepEqual(Object.keys(index.weight_map), Array.from({ length: 10 }, (_, i) => `layers.${i}`));
+  });
+});

@@ -1,39 +1,27 @@
-import { from, lastValueFrom, toArray, type OperatorFunction } from 'rxjs';
+import { stat } from 'node:fs/promises';
+import { from, lastValueFrom, toArray } from 'rxjs';
 import { UsageError } from '../errors.js';
 import type { Parameter } from '../model/parameter.js';
 import { IoScheduler } from '../scheduler/io-scheduler.js';
 import type { ProgressState } from '../scheduler/progress.js';
-import { outputFormat, schedulerOptions, WRITER_FLAGS } from './shared-flags.js';
-import { stat } from 'node:fs/promises';
 import type { ContainerWriteOptions } from '../sinks/container-writer.js';
 import { writeGguf } from '../sinks/gguf-writer.js';
 import { writeIrpa } from '../sinks/irpa-writer.js';
-import { ggufMetadataOf, safetensorsMetadataOf } from '../sinks/source-metadata.js';
 import { writeSafetensors } from '../sinks/safetensors-writer.js';
+import { ggufMetadataOf, safetensorsMetadataOf } from '../sinks/source-metadata.js';
 import { openSource, type OpenedSource } from '../sources/open.js';
 import { compose } from '../transforms/compose.js';
-import { exclude } from '../transforms/exclude.js';
-import { flattenScopes } from '../transforms/flatten-scopes.js';
-import { include } from '../transforms/include.js';
-import { parseRealignRule, realign } from '../transforms/realign.js';
-import { parseRenameRule, rename } from '../transforms/rename.js';
-import { parseSplatRule, splat } from '../transforms/splat.js';
-import { strip } from '../transforms/strip.js';
 import type { Command } from './command.js';
+import { EDIT_FLAGS, editTransforms } from './edit-flags.js';
 import type { FlagSpec, ParsedFlags } from './flags.js';
 import { printWritten } from './listing.js';
 import { loadParameterIndex } from './parameters-flag.js';
 import { progressBar } from './progress.js';
+import { outputFormat, schedulerOptions, WRITER_FLAGS } from './shared-flags.js';
 
 const FLAGS: FlagSpec[] = [
   { name: 'parameters', kind: 'list', value: '[SCOPE=]FILE', help: 'An input file (IRPA, GGUF or safetensors), in the global scope or in SCOPE' },
-  { name: 'exclude', kind: 'list', value: 'KEY', help: 'Leave out parameters: an exact key, a glob (*.bias) or SCOPE::KEY' },
-  { name: 'include', kind: 'list', value: 'KEY', help: 'Keep only parameters matching (exact, glob or SCOPE::KEY)' },
-  { name: 'rename', kind: 'list', value: 'OLD=NEW', help: 'Rename a key; /REGEX/=REPLACEMENT renames every match ($1 for captures)' },
-  { name: 'strip', kind: 'bool', help: 'Replace every parameter with a zero splat of its size' },
-  { name: 'keep', kind: 'list', value: 'KEY', help: 'With --strip: leave these parameters as they are' },
-  { name: 'splat', kind: 'list', value: 'KEY[=TYPE=VALUE]', help: 'Make a parameter a splat of 0 or of VALUE (f32=4.5, i8=123, x32=CAFEF00D)' },
-  { name: 'align', kind: 'list', value: '[KEY=]BYTES', help: 'Place data at multiples of BYTES (a power of two), for all or matching parameters' },
+  ...EDIT_FLAGS,
   { name: 'output', kind: 'string', value: 'FILE', help: 'Output file' },
   { name: 'format', kind: 'string', value: 'irpa|safetensors|gguf', help: 'Output format (default irpa)' },
   ...WRITER_FLAGS,
@@ -49,24 +37,6 @@ Edits apply in IREE's order: exclude and rename match the original keys, splat
 matches the renamed key, and an explicit --splat wins over --strip. All scopes
 are flattened into the output's one scope; two parameters that would share a
 key are refused.`;
-
-/** The edits the flags ask for, in IREE's order. Every flag is checked before any file is read. */
-function transforms(flags: ParsedFlags, warn: (message: string) => void): OperatorFunction<Parameter, Parameter>[] {
-  const list = (name: string) => flags.lists.get(name) ?? [];
-  const renames = list('rename').map(parseRenameRule);
-  const splats = list('splat').map(parseSplatRule);
-  const aligns = list('align').map(parseRealignRule);
-  if (list('keep').length > 0 && !flags.bools.get('strip')) throw new UsageError('--keep only applies with --strip');
-  return [
-    exclude(list('exclude'), warn),
-    ...(list('include').length > 0 ? [include(list('include'), warn)] : []),
-    rename(renames, warn),
-    ...(flags.bools.get('strip') ? [strip(list('keep'))] : []),
-    splat(splats, warn),
-    realign(aligns),
-    flattenScopes(),
-  ];
-}
 
 /** Writes in the asked format; lists what the new file holds. */
 async function writeOutput(
@@ -102,7 +72,7 @@ export const convert: Command = {
     const inputs = flags.lists.get('parameters') ?? [];
     if (inputs.length === 0) throw new UsageError('missing --parameters=[SCOPE=]FILE');
     const warn = (message: string) => io.err(`paramflow convert: warning: ${message}\n`);
-    const steps = transforms(flags, warn);
+    const steps = editTransforms(flags, warn);
 
     const format = outputFormat(flags);
     const { index, sources } = await loadParameterIndex(inputs, (note) => io.err(`paramflow convert: note: ${note}\n`));

@@ -5,15 +5,17 @@ import { IoScheduler } from '../scheduler/io-scheduler.js';
 import type { ShardPolicy } from '../sinks/shard-plan.js';
 import { writeShardSet } from '../sinks/shard-set-writer.js';
 import { ggufMetadataOf, safetensorsMetadataOf } from '../sinks/source-metadata.js';
-import { flattenScopes } from '../transforms/flatten-scopes.js';
+import { compose } from '../transforms/compose.js';
 import { parseByteSize } from './byte-size.js';
 import type { Command } from './command.js';
+import { EDIT_FLAGS, editTransforms } from './edit-flags.js';
 import { outputFormat, schedulerOptions, WRITER_FLAGS } from './shared-flags.js';
 import type { FlagSpec, ParsedFlags } from './flags.js';
 import { loadParameterIndex } from './parameters-flag.js';
 
 const FLAGS: FlagSpec[] = [
   { name: 'parameters', kind: 'list', value: '[SCOPE=]FILE', help: 'An input: IRPA, GGUF (the first shard of a split reads them all), safetensors or a safetensors index' },
+  ...EDIT_FLAGS,
   { name: 'max-shard-size', kind: 'string', value: 'SIZE', help: 'Bytes per shard at most: 2GiB, 500MB (decimal), 4096' },
   { name: 'max-shard-params', kind: 'int', value: 'N', help: 'Parameters per shard at most' },
   { name: 'shards', kind: 'int', value: 'N', help: 'Exactly N shards, balanced by bytes' },
@@ -41,8 +43,8 @@ export const reshard: Command = {
   summary: 'Split parameter files into a shard set (IRPA, safetensors with its index, GGUF split)',
   usage: 'paramflow reshard --parameters=FILE ... (--max-shard-size=2GiB | --max-shard-params=N | --shards=N) [--format=irpa|safetensors|gguf] --output=DIR',
   description: `Reads parameter files (sharded ones as one) and writes them as a shard set in DIR,
-named and indexed as each ecosystem expects. Parameters keep their order and
-are never split. The set is written beside DIR and moved into place when
+named and indexed as each ecosystem expects, with convert's edits on the way.
+Parameters keep their order and are never split. The set is written beside DIR and moved into place when
 complete; a non-empty DIR is refused unless --force.`,
   flags: FLAGS,
   async execute(flags, io) {
@@ -54,10 +56,12 @@ complete; a non-empty DIR is refused unless --force.`,
     const prefix = flags.strings.get('prefix') ?? 'model';
     if (!/^[\w.-]+$/.test(prefix) || prefix.startsWith('.')) throw new UsageError(`--prefix=${prefix}: use letters, digits, '.', '_' and '-' only`);
     const policy = policyOf(flags);
+    const warn = (message: string) => io.err(`paramflow reshard: warning: ${message}\n`);
+    const steps = editTransforms(flags, warn);
     const scheduler = new IoScheduler(schedulerOptions(flags));
 
     const { index, sources } = await loadParameterIndex(inputs, (note) => io.err(`paramflow reshard: note: ${note}\n`));
-    const parameters = await lastValueFrom(from(index.all()).pipe(flattenScopes(), toArray()));
+    const parameters = await lastValueFrom(from(index.all()).pipe(compose(steps), toArray()));
     const files = await writeDirectoryAtomically(output, flags.bools.get('force') ?? false, (dir) =>
       writeShardSet(dir, parameters, {
         format,
@@ -68,7 +72,7 @@ complete; a non-empty DIR is refused unless --force.`,
         tensorMetadata: flags.bools.get('tensor-metadata') ?? false,
         kv: ggufMetadataOf(sources),
         metadata: safetensorsMetadataOf(sources),
-        warn: (message) => io.err(`paramflow reshard: warning: ${message}\n`),
+        warn,
       }),
     );
     for (const file of files) io.out(`${file}\n`);
