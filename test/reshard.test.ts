@@ -124,8 +124,9 @@ test("reshard takes convert's edits on the way", async (t) => {
     const input = join(dir, 'in.safetensors');
     await writeFile(input, safetensorsFile(tensors()));
     const out = join(dir, 'out');
-    const r = await runCli(['reshard', `--parameters=${input}`, '--format=safetensors', '--shards=2', '--exclude=blk.1?.*', '--rename=/blk\\.(\\d+)\\.weight/=layers.$1', `--output=${out}`]);
+    const r = await runCli(['reshard', `--parameters=${input}`, '--format=safetensors', '--shards=2', '--exclude=blk.1?.*', '--rename=/blk\\.(\\d+)\\.weight/=layers.$1', `--output=${out}`, '--json']);
     t.is(r.code, 0, r.stderr);
+    t.like(JSON.parse(r.stdout), { output: out, format: 'safetensors', parameters: 10, files: ['model-00001-of-00002.safetensors', 'model-00002-of-00002.safetensors', 'model.safetensors.index.json'] });
     const index = JSON.parse(await readFile(join(out, 'model.safetensors.index.json'), 'utf8'));
     t.deepEqual(Object.keys(index.weight_map), Array.from({ length: 10 }, (_, i) => `layers.${i}`));
   });

@@ -24,6 +24,7 @@ const FLAGS: FlagSpec[] = [
   { name: 'prefix', kind: 'string', value: 'NAME', help: 'Shard file names: NAME-00001-of-0000N.EXT (default model)' },
   { name: 'force', kind: 'bool', help: 'Replace a non-empty output directory' },
   ...WRITER_FLAGS,
+  { name: 'json', kind: 'bool', help: 'Print a JSON summary (files, parameters, bytes) instead of the file names' },
 ];
 
 function policyOf(flags: ParsedFlags): ShardPolicy {
@@ -44,8 +45,8 @@ export const reshard: Command = {
   usage: 'paramflow reshard --parameters=FILE ... (--max-shard-size=2GiB | --max-shard-params=N | --shards=N) [--format=irpa|safetensors|gguf] --output=DIR',
   description: `Reads parameter files (sharded ones as one) and writes them as a shard set in DIR,
 named and indexed as each ecosystem expects, with convert's edits on the way.
-Parameters keep their order and are never split. The set is written beside DIR and moved into place when
-complete; a non-empty DIR is refused unless --force.`,
+Parameters keep their order and are never split. The set is written beside DIR
+and moved into place when complete; a non-empty DIR is refused unless --force.`,
   flags: FLAGS,
   async execute(flags, io) {
     const output = flags.strings.get('output');
@@ -75,7 +76,12 @@ complete; a non-empty DIR is refused unless --force.`,
         warn,
       }),
     );
-    for (const file of files) io.out(`${file}\n`);
+    if (flags.bools.get('json')) {
+      const bytes = parameters.reduce((n, p) => n + p.length, 0);
+      io.out(`${JSON.stringify({ output, format, files, parameters: parameters.length, bytes })}\n`);
+    } else {
+      for (const file of files) io.out(`${file}\n`);
+    }
     return 0;
   },
 };
