@@ -9,7 +9,7 @@ export const WRITER_FLAGS: FlagSpec[] = [
   { name: 'tensor-metadata', kind: 'bool', help: "IRPA output: record each parameter's dtype and shape in its entry metadata (PYTORCH:, as IREE's Python tools do)" },
   { name: 'io-budget', kind: 'string', value: 'SIZE', help: 'Bytes held in I/O buffers at once (default 64MiB)' },
   { name: 'chunk-size', kind: 'string', value: 'SIZE', help: 'Size of each buffered read and write (default 8MiB)' },
-  { name: 'concurrency', kind: 'int', value: 'N', help: 'I/O operations in flight at once (default 4)' },
+  { name: 'concurrency', kind: 'int', value: 'N', help: 'I/O operations in flight at once (default: 2 to 4, by cores)' },
 ];
 
 export const OUTPUT_FORMATS = ['irpa', 'safetensors', 'gguf'] as const;
