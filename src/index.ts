@@ -1,0 +1,26 @@
+/**
+ * paramflow as a library: open parameter files of any supported format, edit
+ * the parameter stream, and write IRPA, safetensors, GGUF or shard sets, with
+ * every byte moved by the fence-aware I/O scheduler.
+ */
+export { DataError, FormatError, IoError, ParamflowError, UsageError } from './errors.js';
+export type { ByteSource, Parameter, Storage, TensorInfo } from './model/parameter.js';
+export { ParameterIndex } from './model/parameter-index.js';
+export { openSource, type OpenedSource } from './sources/open.js';
+export { detectFormat, type FormatName } from './sources/detect.js';
+export { exclude } from './transforms/exclude.js';
+export { include } from './transforms/include.js';
+export { rename, parseRenameRule } from './transforms/rename.js';
+export { strip } from './transforms/strip.js';
+export { splat, parseSplatRule } from './transforms/splat.js';
+export { realign, parseRealignRule } from './transforms/realign.js';
+export { flattenScopes } from './transforms/flatten-scopes.js';
+export { compose } from './transforms/compose.js';
+export { writeIrpa, type IrpaWriterOptions } from './sinks/irpa-writer.js';
+export { writeSafetensors, type SafetensorsWriterOptions } from './sinks/safetensors-writer.js';
+export { writeGguf, type GgufWriterOptions } from './sinks/gguf-writer.js';
+export { writeShardSet, type ShardSetOptions } from './sinks/shard-set-writer.js';
+export { IoScheduler, type SchedulerOptions } from './scheduler/io-scheduler.js';
+export { Fence, fenced } from './scheduler/fence.js';
+export { TimelineSemaphore } from './scheduler/semaphore.js';
+export { trackProgress, type ProgressState } from './scheduler/progress.js';
