@@ -8,6 +8,8 @@ import { writeIrpa } from '../sinks/irpa-writer.js';
 import type { Command } from './command.js';
 import type { FlagSpec } from './flags.js';
 import { printWritten } from './listing.js';
+import { progressBar } from './progress.js';
+import type { ProgressState } from '../scheduler/progress.js';
 
 const FLAGS: FlagSpec[] = [
   { name: 'data', kind: 'list', value: 'NAME=SHAPExTYPE[=VALUE]', help: 'A parameter stored in the archive, zeroed or filled with VALUE' },
@@ -72,7 +74,14 @@ export const create: Command = {
       seen.set(p.key, p.origin);
     }
 
-    const written = await writeIrpa(output, parameters, { alignment });
+    const bytes = parameters.reduce((n, p) => n + (p.storage.kind === 'splat' ? 0 : p.length), 0);
+    const progress = await progressBar(io, 'create', bytes);
+    let written;
+    try {
+      written = await writeIrpa(output, parameters, { alignment, ...(progress.active ? { onProgress: (state: ProgressState) => progress.update(state) } : {}) });
+    } finally {
+      progress.stop();
+    }
     printWritten(io, flags, written.parameters);
     return 0;
   },

@@ -10,6 +10,8 @@ import type { FlagSpec } from './flags.js';
 import { scopeListing } from './listing.js';
 import { describeParameterJson } from './parameter-json.js';
 import { loadParameterIndex } from './parameters-flag.js';
+import { progressBar, type Progress } from './progress.js';
+import type { ProgressState } from '../scheduler/progress.js';
 
 const FLAGS: FlagSpec[] = [
   { name: 'parameters', kind: 'list', value: '[SCOPE=]FILE', help: 'A parameter file (IRPA, GGUF or safetensors), in the global scope or in SCOPE' },
@@ -24,9 +26,25 @@ const USAGE = 'paramflow dump --parameters=[SCOPE=]FILE ... [--extract=[SCOPE::]
 const SUMMARY = `Lists the parameters of one or more files as iree-dump-parameters does, and
 extracts parameters to files.`;
 
-async function sha256Of(p: Parameter, files: FileCache): Promise<string> {
+/** Counts bytes read for hashes and extracts, for the progress bar. */
+interface Tally {
+  state: ProgressState;
+  progress: Progress;
+}
+
+function advance(tally: Tally, bytes: number, parameterDone = false): void {
+  tally.state.bytesDone += bytes;
+  if (parameterDone) tally.state.parametersDone += 1;
+  tally.progress.update(tally.state);
+}
+
+async function sha256Of(p: Parameter, files: FileCache, tally: Tally): Promise<string> {
   const hash = createHash('sha256');
-  for await (const chunk of parameterChunks(p, files)) hash.update(chunk);
+  for await (const chunk of parameterChunks(p, files)) {
+    hash.update(chunk);
+    advance(tally, chunk.length);
+  }
+  advance(tally, 0, true);
   return hash.digest('hex');
 }
 
@@ -70,6 +88,10 @@ export const dump: Command = {
 
     const { index, sources } = await loadParameterIndex(parameterFlags, (note) => io.err(`paramflow dump: note: ${note}\n`));
     for (const repeated of index.duplicates()) io.err(`paramflow dump: note: key ${repeated}; lookups use the first\n`);
+    const extracted = extracts.map((e) => index.lookup(e.scope, e.key));
+    const work = [...(hash ? index.all() : []), ...extracted];
+    const state: ProgressState = { bytesDone: 0, bytesTotal: work.reduce((n, p) => n + p.length, 0), parametersDone: 0, parametersTotal: work.length };
+    const tally: Tally = { state, progress: await progressBar(io, 'dump', state.bytesTotal) };
     const files = new FileCache();
     try {
       for (const scope of index.scopeNames()) {
@@ -77,15 +99,15 @@ export const dump: Command = {
         if (!json) io.out(scopeListing(scope, parameters));
         if (json || hash || verbose) {
           for (const p of parameters) {
-            const sha256 = hash ? await sha256Of(p, files) : undefined;
+            const sha256 = hash ? await sha256Of(p, files, tally) : undefined;
             io.out(json ? `${JSON.stringify(describeParameterJson(p, sha256))}\n` : `// ${detailLine(p, sha256)}\n`);
           }
           if (!json) io.out('\n');
         }
       }
       const inputs = sources.flatMap((s) => [s.path, ...s.parameters.flatMap((p) => fileRange(p)?.path ?? [])]);
-      for (const { scope, key, path } of extracts) {
-        const p = index.lookup(scope, key);
+      for (const [i, { scope, key, path }] of extracts.entries()) {
+        const p = extracted[i]!;
         const id = scope === '' ? key : `${scope}::${key}`;
         if (!json) io.out(`Extracting parameter \`${id}\` (${p.length}b) to \`${path}\`...\n`);
         await assertNotAnInput(path, inputs);
@@ -94,10 +116,13 @@ export const dump: Command = {
           for await (const chunk of parameterChunks(p, files)) {
             await out.write(chunk, at);
             at += chunk.length;
+            advance(tally, chunk.length);
           }
         });
+        advance(tally, 0, true);
       }
     } finally {
+      tally.progress.stop();
       await files.closeAll();
     }
     return 0;
