@@ -11,7 +11,6 @@ export type Storage =
   | { kind: 'splat'; pattern: Uint8Array }
   | { kind: 'external'; path: string; offset: number };
 
-export type StorageKind = Storage['kind'];
 
 /** Tensor facts a source knows, kept for writers that need them (safetensors, GGUF). */
 export interface TensorInfo {
