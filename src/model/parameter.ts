@@ -11,7 +11,6 @@ export type Storage =
   | { kind: 'splat'; pattern: Uint8Array }
   | { kind: 'external'; path: string; offset: number };
 
-
 /** Tensor facts a source knows, kept for writers that need them (safetensors, GGUF). */
 export interface TensorInfo {
   /** The source format's type name: a safetensors dtype (`F32`, `BF16`) or a ggml type (`Q4_K`). */
