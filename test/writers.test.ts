@@ -75,7 +75,7 @@ test('splats are written expanded; formats that cannot express a dtype are refus
     t.is((await runCli(['create', '--splat=s=4xf32=1.5', '--data=d=8xi8=3', `--output=${irpa}`, '--quiet'])).code, 0);
     const noFacts = await runCli(['convert', `--parameters=${irpa}`, '--format=safetensors', `--output=${join(dir, 'x.safetensors')}`]);
     t.is(noFacts.code, 1);
-    t.regex(noFacts.stderr, /parameter 's' .* has no dtype and shape to write as safetensors; pass --raw-dtype=U8/);
+    t.regex(noFacts.stderr, /parameter 's' .* has no dtype and shape to write as safetensors; pass --raw-dtype=U8 to write/);
 
     const raw = join(dir, 'raw.safetensors');
     t.is((await runCli(['convert', `--parameters=${irpa}`, '--format=safetensors', '--raw-dtype=U8', `--output=${raw}`, '--quiet'])).code, 0);

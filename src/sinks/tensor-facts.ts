@@ -9,19 +9,25 @@ import type { Parameter } from '../model/parameter.js';
  * for one that has none (an IRPA input) and only when asked, its bytes as a
  * 1-D tensor of `rawDtype`.
  */
-function facts(p: Parameter, format: string, rawDtype: string | undefined, elementBytes: (dtype: string) => number | undefined): { dtype: string; shape: number[] } {
+function facts(
+  p: Parameter,
+  format: string,
+  rawDtype: string | undefined,
+  elementBytes: (dtype: string) => number | undefined,
+  byteType: string,
+): { dtype: string; shape: number[] } {
   if (p.tensor) return p.tensor;
   if (!rawDtype) {
-    throw new DataError(`parameter '${p.key}' (from ${p.origin}) has no dtype and shape to write as ${format}; pass --raw-dtype=U8 (or I8 for GGUF) to write its bytes as a 1-D tensor`);
+    throw new DataError(`parameter '${p.key}' (from ${p.origin}) has no dtype and shape to write as ${format}; pass --raw-dtype=${byteType} to write its bytes as a 1-D tensor`);
   }
   const size = elementBytes(rawDtype);
-  if (size === undefined || !Number.isInteger(size)) throw new UsageError(`--raw-dtype=${rawDtype}: not a whole-byte ${format} type`);
+  if (size === undefined || !Number.isInteger(size)) throw new UsageError(`--raw-dtype=${rawDtype}: ${format} has no whole-byte element type ${rawDtype}; use ${byteType}`);
   if (p.length % size !== 0) throw new DataError(`parameter '${p.key}' of ${p.length} bytes is not a whole number of ${rawDtype} elements`);
   return { dtype: rawDtype, shape: [p.length / size] };
 }
 
 export function safetensorsFacts(p: Parameter, rawDtype?: string): { dtype: string; shape: number[] } {
-  const { dtype, shape } = facts(p, 'safetensors', rawDtype, (d) => (d in SAFETENSORS_DTYPE_BITS ? SAFETENSORS_DTYPE_BITS[d]! / 8 : undefined));
+  const { dtype, shape } = facts(p, 'safetensors', rawDtype, (d) => (d in SAFETENSORS_DTYPE_BITS ? SAFETENSORS_DTYPE_BITS[d]! / 8 : undefined), 'U8');
   const mapped = safetensorsDtypeOf(dtype);
   if (!mapped) throw new DataError(`parameter '${p.key}' is ${dtype}, which safetensors cannot express`);
   return { dtype: mapped, shape };
@@ -32,7 +38,7 @@ export function ggufFacts(p: Parameter, rawDtype?: string): { typeId: number; di
     const t = ggmlTypeByName(d);
     return t && t.blockElements === 1 ? t.blockBytes : undefined;
   };
-  const { dtype, shape } = facts(p, 'GGUF', rawDtype, elementBytes);
+  const { dtype, shape } = facts(p, 'GGUF', rawDtype, elementBytes, 'I8');
   const type = p.tensor?.ggmlType !== undefined ? ggmlTypeByName(dtype) : ggmlTypeByName(ggmlTypeNameOf(dtype) ?? '');
   if (!type) throw new DataError(`parameter '${p.key}' is ${dtype}, which GGUF cannot express`);
   return { typeId: type.id, dims: [...shape].reverse() };
