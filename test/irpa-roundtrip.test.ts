@@ -2,14 +2,14 @@ import test from 'ava';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EntryType } from '../src/formats/irpa/constants.js';
-import { FileCache } from '../src/io/file-cache.js';
+import type { FileCache } from '../src/io/file-cache.js';
 import { parameterChunks } from '../src/io/parameter-bytes.js';
 import { RandomAccessFile } from '../src/io/random-access-file.js';
 import type { Parameter } from '../src/model/parameter.js';
 import { writeIrpa } from '../src/sinks/irpa-writer.js';
 import { irpaParameters, readIrpaArchives } from '../src/sources/irpa.js';
 import { chainBytes, prng, type TestEntry } from './helpers/irpa-bytes.js';
-import { tempDir, inTempDir } from './helpers/paths.js';
+import { inTempDir, inTempDirWithFiles } from './helpers/paths.js';
 
 const NAME_PARTS = ['blk', 'attn', 'ättn', '注意力', '🙂', 'w\u0301', 'bias', 'weight', 'x.y.z', ' ', ''];
 
@@ -52,9 +52,7 @@ async function bytesOf(p: Parameter, files: FileCache): Promise<Buffer> {
 }
 
 test('generated chains of archives decode to what was encoded', async (t) => {
-  const { dir, cleanup } = await tempDir();
-  const files = new FileCache();
-  try {
+  await inTempDirWithFiles(async (dir, files) => {
     const archives = generate(7, 4, 100);
     const { bytes, headerOffsets } = chainBytes(archives);
     const path = join(dir, 'chain.irpa');
@@ -101,16 +99,11 @@ test('generated chains of archives decode to what was encoded', async (t) => {
         t.true(expanded.every((b, j) => b === spec.pattern[j % spec.pattern.length]));
       }
     }
-  } finally {
-    await files.closeAll();
-    await cleanup();
-  }
+  });
 });
 
 test('the writer copies a chained archive into one archive with the same parameters', async (t) => {
-  const { dir, cleanup } = await tempDir();
-  const files = new FileCache();
-  try {
+  await inTempDirWithFiles(async (dir, files) => {
     const archives = generate(11, 3, 60).map((a) => a.filter((e) => e.spec.type !== EntryType.External));
     const source = join(dir, 'chain.irpa');
     await writeFile(source, chainBytes(archives).bytes);
@@ -132,10 +125,7 @@ test('the writer copies a chained archive into one archive with the same paramet
       if (p.storage.kind === 'data' && p.length > 0) t.is((p.storage.source as { offset: number }).offset % 64, 0);
     }
     t.deepEqual(await readFile(source), Buffer.from(chainBytes(archives).bytes), 'the input is untouched');
-  } finally {
-    await files.closeAll();
-    await cleanup();
-  }
+  });
 });
 
 test('writing an archive onto its own input is refused and leaves it whole', async (t) => {

@@ -3,7 +3,6 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readdir, readFile, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FileCache } from '../src/io/file-cache.js';
 import { writeAtomically } from '../src/io/atomic-output.js';
 import { openSource } from '../src/sources/open.js';
 import { writeIrpa } from '../src/sinks/irpa-writer.js';
@@ -12,7 +11,7 @@ import { IoScheduler } from '../src/scheduler/io-scheduler.js';
 import { planCopies, type CopyPiece } from '../src/scheduler/plan.js';
 import { TimelineSemaphore } from '../src/scheduler/semaphore.js';
 import { prng } from './helpers/irpa-bytes.js';
-import { tempDir, inTempDir } from './helpers/paths.js';
+import { inTempDir, inTempDirWithFiles } from './helpers/paths.js';
 import { safetensorsFile } from './helpers/safetensors-bytes.js';
 
 test('a timeline semaphore releases waiters as it advances and fails them all', async (t) => {
@@ -54,9 +53,7 @@ test('a fence waits on all its points; an op with no work still orders wait befo
 });
 
 test('thousands of gathers with random fences finish in an order that honours every fence, byte-exact', async (t) => {
-  const { dir, cleanup } = await tempDir();
-  const files = new FileCache();
-  try {
+  await inTempDirWithFiles(async (dir, files) => {
     const data = randomBytes(1 << 20);
     const path = join(dir, 'data.bin');
     await writeFile(path, data);
@@ -80,16 +77,11 @@ test('thousands of gathers with random fences finish in an order that honours ev
     const position = new Map(finished.map((op, k) => [op, k]));
     for (let i = 0; i < N; ++i) for (const d of deps[i]!) t.true(position.get(d)! < position.get(i)!, `op ${i} finished before its dependency ${d}`);
     for (let i = 0; i < N; i += 97) t.deepEqual(out.subarray(i * 64, i * 64 + 64), data.subarray(spans[i]!, spans[i]! + 64));
-  } finally {
-    await files.closeAll();
-    await cleanup();
-  }
+  });
 });
 
 test('a failure reaches every dependent operation, and none of them runs', async (t) => {
-  const { dir, cleanup } = await tempDir();
-  const files = new FileCache();
-  try {
+  await inTempDirWithFiles(async (dir, files) => {
     const path = join(dir, 'small.bin');
     await writeFile(path, randomBytes(100));
     const scheduler = new IoScheduler();
@@ -105,16 +97,11 @@ test('a failure reaches every dependent operation, and none of them runs', async
     await t.throwsAsync(transitive, { message: /run past the end of the file/ });
     await t.throwsAsync(third.wait());
     t.true(buffer.every((b) => b === 0), 'dependents never ran');
-  } finally {
-    await files.closeAll();
-    await cleanup();
-  }
+  });
 });
 
 test('the byte budget is never exceeded and buffers are reused, whatever the data size', async (t) => {
-  const { dir, cleanup } = await tempDir();
-  const files = new FileCache();
-  try {
+  await inTempDirWithFiles(async (dir, files) => {
     const data = randomBytes(12 << 20);
     const source = join(dir, 'source.bin');
     await writeFile(source, data);
@@ -145,10 +132,7 @@ test('the byte budget is never exceeded and buffers are reused, whatever the dat
       if (p.source.kind === 'file') t.true(got.equals(data.subarray(p.source.offset, p.source.offset + p.length)));
       else t.true(got.every((b, i) => b === [1, 2, 3][i % 3]));
     }
-  } finally {
-    await files.closeAll();
-    await cleanup();
-  }
+  });
 });
 
 test('thousands of small parameters are served by a handful of reads and writes', (t) => {
@@ -176,9 +160,7 @@ test('huge file ranges become bounded kernel copies; zero fills on a zeroed targ
 });
 
 test('kernel copies, where the OS has them, give the same bytes', async (t) => {
-  const { dir, cleanup } = await tempDir();
-  const files = new FileCache();
-  try {
+  await inTempDirWithFiles(async (dir, files) => {
     const data = randomBytes(20 << 20);
     const source = join(dir, 'source.bin');
     await writeFile(source, data);
@@ -189,10 +171,7 @@ test('kernel copies, where the OS has them, give the same bytes', async (t) => {
       await scheduler.copyToFile([{ target: 4096, length: data.length, source: { kind: 'file', path: source, offset: 0 } }], out, files, { targetIsZeroed: true });
     });
     t.true((await readFile(target)).subarray(4096).equals(data));
-  } finally {
-    await files.closeAll();
-    await cleanup();
-  }
+  });
 });
 
 test('an input that shrinks during a conversion fails it and leaves no output behind', async (t) => {

@@ -1,22 +1,18 @@
 import { stat } from 'node:fs/promises';
-import { from, lastValueFrom, toArray } from 'rxjs';
-import { UsageError } from '../errors.js';
 import type { Parameter } from '../model/parameter.js';
 import { IoScheduler } from '../scheduler/io-scheduler.js';
-import type { ProgressState } from '../scheduler/progress.js';
 import type { ContainerWriteOptions } from '../sinks/container-writer.js';
 import { writeGguf } from '../sinks/gguf-writer.js';
 import { writeIrpa } from '../sinks/irpa-writer.js';
 import { writeSafetensors } from '../sinks/safetensors-writer.js';
 import { ggufMetadataOf, safetensorsMetadataOf } from '../sinks/source-metadata.js';
 import { openSource, type OpenedSource } from '../sources/open.js';
-import { compose } from '../transforms/compose.js';
 import type { Command } from './command.js';
-import { EDIT_FLAGS, editTransforms } from './edit-flags.js';
-import type { FlagSpec, ParsedFlags } from './flags.js';
+import { EDIT_FLAGS, editOperator } from './edit-flags.js';
+import { requiredList, requiredString, type FlagSpec, type ParsedFlags } from './flags.js';
 import { printWritten } from './listing.js';
-import { loadParameterIndex } from './parameters-flag.js';
-import { progressBar } from './progress.js';
+import { loadEdited } from './parameters-flag.js';
+import { withProgress } from './progress.js';
 import { outputFormat, schedulerOptions, WRITER_FLAGS } from './shared-flags.js';
 
 const FLAGS: FlagSpec[] = [
@@ -67,29 +63,20 @@ export const convert: Command = {
   description: SUMMARY,
   flags: FLAGS,
   async execute(flags, io) {
-    const output = flags.strings.get('output');
-    if (!output) throw new UsageError('missing --output=FILE');
-    const inputs = flags.lists.get('parameters') ?? [];
-    if (inputs.length === 0) throw new UsageError('missing --parameters=[SCOPE=]FILE');
+    const output = requiredString(flags, 'output', 'FILE');
+    const inputs = requiredList(flags, 'parameters', '[SCOPE=]FILE');
     const warn = (message: string) => io.err(`paramflow convert: warning: ${message}\n`);
-    const steps = editTransforms(flags, warn);
+    const edits = editOperator(flags, warn);
 
     const format = outputFormat(flags);
-    const { index, sources } = await loadParameterIndex(inputs, (note) => io.err(`paramflow convert: note: ${note}\n`));
-    const parameters = await lastValueFrom(from(index.all()).pipe(compose(steps), toArray()));
+    const scheduler = new IoScheduler(schedulerOptions(flags));
+    const { parameters, sources } = await loadEdited(inputs, edits, (note) => io.err(`paramflow convert: note: ${note}\n`));
 
     const payloadBytes = parameters.reduce((n, p) => n + (p.storage.kind === 'splat' ? 0 : p.length), 0);
-    const progress = await progressBar(io, 'convert', payloadBytes);
     const started = performance.now();
-    let written: { parameters: Parameter[]; bytesCopied: number; fileBytes: number };
-    try {
-      written = await writeOutput(format, output, parameters, sources, flags, {
-        scheduler: new IoScheduler(schedulerOptions(flags)),
-        ...(progress.active ? { onProgress: (state: ProgressState) => progress.update(state) } : {}),
-      });
-    } finally {
-      progress.stop();
-    }
+    const written = await withProgress(io, 'convert', payloadBytes, (onProgress) =>
+      writeOutput(format, output, parameters, sources, flags, { scheduler, ...(onProgress ? { onProgress } : {}) }),
+    );
     printWritten(io, flags, written.parameters);
     if (flags.bools.get('json')) {
       const seconds = (performance.now() - started) / 1000;

@@ -6,10 +6,9 @@ import { UsageError } from '../errors.js';
 import type { Parameter } from '../model/parameter.js';
 import { writeIrpa } from '../sinks/irpa-writer.js';
 import type { Command } from './command.js';
-import type { FlagSpec } from './flags.js';
+import { requiredString, type FlagSpec } from './flags.js';
 import { printWritten } from './listing.js';
-import { progressBar } from './progress.js';
-import type { ProgressState } from '../scheduler/progress.js';
+import { withProgress } from './progress.js';
 
 const FLAGS: FlagSpec[] = [
   { name: 'data', kind: 'list', value: 'NAME=SHAPExTYPE[=VALUE]', help: 'A parameter stored in the archive, zeroed or filled with VALUE' },
@@ -57,8 +56,7 @@ export const create: Command = {
   description: SUMMARY,
   flags: FLAGS,
   async execute(flags, io) {
-    const output = flags.strings.get('output');
-    if (!output) throw new UsageError('missing --output=FILE.irpa');
+    const output = requiredString(flags, 'output', 'FILE.irpa');
     const alignment = flags.ints.get('alignment') ?? 64;
     if (!isPowerOfTwo(alignment)) throw new UsageError(`--alignment=${alignment}: must be a power of two (1, 2, 4, ... 64, ... 4096)`);
 
@@ -75,13 +73,7 @@ export const create: Command = {
     }
 
     const bytes = parameters.reduce((n, p) => n + (p.storage.kind === 'splat' ? 0 : p.length), 0);
-    const progress = await progressBar(io, 'create', bytes);
-    let written;
-    try {
-      written = await writeIrpa(output, parameters, { alignment, ...(progress.active ? { onProgress: (state: ProgressState) => progress.update(state) } : {}) });
-    } finally {
-      progress.stop();
-    }
+    const written = await withProgress(io, 'create', bytes, (onProgress) => writeIrpa(output, parameters, { alignment, ...(onProgress ? { onProgress } : {}) }));
     printWritten(io, flags, written.parameters);
     return 0;
   },

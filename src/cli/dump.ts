@@ -6,7 +6,7 @@ import { parameterChunks } from '../io/parameter-bytes.js';
 import { assertNotAnInput } from '../io/same-file.js';
 import { fileRange, type Parameter } from '../model/parameter.js';
 import type { Command } from './command.js';
-import type { FlagSpec } from './flags.js';
+import { requiredList, type FlagSpec } from './flags.js';
 import { scopeListing } from './listing.js';
 import { describeParameterJson } from './parameter-json.js';
 import { loadParameterIndex } from './parameters-flag.js';
@@ -79,8 +79,7 @@ export const dump: Command = {
   description: SUMMARY,
   flags: FLAGS,
   async execute(flags, io) {
-    const parameterFlags = flags.lists.get('parameters') ?? [];
-    if (parameterFlags.length === 0) throw new UsageError('missing --parameters=[SCOPE=]FILE');
+    const parameterFlags = requiredList(flags, 'parameters', '[SCOPE=]FILE');
     const extracts = (flags.lists.get('extract') ?? []).map(parseExtract);
     const json = flags.bools.get('json') ?? false;
     const hash = flags.bools.get('hash') ?? false;

@@ -1,6 +1,7 @@
 import type { OperatorFunction } from 'rxjs';
 import { UsageError } from '../errors.js';
 import type { Parameter } from '../model/parameter.js';
+import { compose } from '../transforms/compose.js';
 import { exclude } from '../transforms/exclude.js';
 import { flattenScopes } from '../transforms/flatten-scopes.js';
 import { include } from '../transforms/include.js';
@@ -21,14 +22,14 @@ export const EDIT_FLAGS: FlagSpec[] = [
   { name: 'align', kind: 'list', value: '[KEY=]BYTES', help: 'Place data at multiples of BYTES (a power of two), for all or matching parameters' },
 ];
 
-/** The edits the flags ask for, in IREE's order. Every flag is checked before any file is read. */
-export function editTransforms(flags: ParsedFlags, warn: (message: string) => void): OperatorFunction<Parameter, Parameter>[] {
+/** The edits the flags ask for, as one operator, in IREE's order. Every flag is checked before any file is read. */
+export function editOperator(flags: ParsedFlags, warn: (message: string) => void): OperatorFunction<Parameter, Parameter> {
   const list = (name: string) => flags.lists.get(name) ?? [];
   const renames = list('rename').map(parseRenameRule);
   const splats = list('splat').map(parseSplatRule);
   const aligns = list('align').map(parseRealignRule);
   if (list('keep').length > 0 && !flags.bools.get('strip')) throw new UsageError('--keep only applies with --strip');
-  return [
+  return compose([
     exclude(list('exclude'), warn),
     ...(list('include').length > 0 ? [include(list('include'), warn)] : []),
     rename(renames, warn),
@@ -36,6 +37,6 @@ export function editTransforms(flags: ParsedFlags, warn: (message: string) => vo
     splat(splats, warn),
     realign(aligns),
     flattenScopes(),
-  ];
+  ]);
 }
 

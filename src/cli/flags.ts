@@ -134,3 +134,17 @@ export function helpText(usage: string, summary: string, specs: FlagSpec[]): str
   });
   return `Usage: ${usage}\n\n${summary}\n\nFlags:\n${lines.join('\n')}\n  --flagfile=PATH\n      Reads more flags from PATH, one per line ('#' starts a comment)\n  --help\n      Shows this text\n`;
 }
+
+/** A string flag the command cannot do without. */
+export function requiredString(flags: ParsedFlags, name: string, form: string): string {
+  const value = flags.strings.get(name);
+  if (!value) throw new UsageError(`missing --${name}=${form}`);
+  return value;
+}
+
+/** A list flag that must be given at least once. */
+export function requiredList(flags: ParsedFlags, name: string, form: string): string[] {
+  const values = flags.lists.get(name) ?? [];
+  if (values.length === 0) throw new UsageError(`missing --${name}=${form}`);
+  return values;
+}

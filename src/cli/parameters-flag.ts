@@ -1,4 +1,6 @@
+import { from, lastValueFrom, toArray, type OperatorFunction } from 'rxjs';
 import { UsageError } from '../errors.js';
+import type { Parameter } from '../model/parameter.js';
 import { ParameterIndex } from '../model/parameter-index.js';
 import { openSource, type OpenedSource } from '../sources/open.js';
 
@@ -32,4 +34,13 @@ export async function loadParameterIndex(values: string[], note?: (message: stri
     for (const p of source.parameters) index.add(p);
   }
   return { index, sources };
+}
+
+/**
+ * Opens the --parameters inputs and runs the parameter stream through the
+ * given edits, for commands that write what they read (convert, reshard).
+ */
+export async function loadEdited(values: string[], edits: OperatorFunction<Parameter, Parameter>, note: (message: string) => void): Promise<{ parameters: Parameter[]; sources: OpenedSource[] }> {
+  const { index, sources } = await loadParameterIndex(values, note);
+  return { parameters: await lastValueFrom(from(index.all()).pipe(edits, toArray())), sources };
 }

@@ -43,3 +43,21 @@ export async function progressBar(io: CommandIO, label: string, totalBytes: numb
     stop: () => bar.stop(),
   };
 }
+
+/**
+ * Runs a write with a bar for `totalBytes` on a terminal; `onProgress` is
+ * undefined when nothing is drawn, so the writer need not track progress.
+ */
+export async function withProgress<T>(
+  io: CommandIO,
+  label: string,
+  totalBytes: number,
+  work: (onProgress: ((state: ProgressState) => void) | undefined) => Promise<T>,
+): Promise<T> {
+  const progress = await progressBar(io, label, totalBytes);
+  try {
+    return await work(progress.active ? (state) => progress.update(state) : undefined);
+  } finally {
+    progress.stop();
+  }
+}

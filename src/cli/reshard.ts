@@ -1,17 +1,15 @@
-import { from, lastValueFrom, toArray } from 'rxjs';
 import { UsageError } from '../errors.js';
 import { writeDirectoryAtomically } from '../io/atomic-directory.js';
 import { IoScheduler } from '../scheduler/io-scheduler.js';
 import type { ShardPolicy } from '../sinks/shard-plan.js';
 import { writeShardSet } from '../sinks/shard-set-writer.js';
 import { ggufMetadataOf, safetensorsMetadataOf } from '../sinks/source-metadata.js';
-import { compose } from '../transforms/compose.js';
 import { parseByteSize } from './byte-size.js';
 import type { Command } from './command.js';
-import { EDIT_FLAGS, editTransforms } from './edit-flags.js';
+import { EDIT_FLAGS, editOperator } from './edit-flags.js';
 import { outputFormat, schedulerOptions, WRITER_FLAGS } from './shared-flags.js';
-import type { FlagSpec, ParsedFlags } from './flags.js';
-import { loadParameterIndex } from './parameters-flag.js';
+import { requiredList, requiredString, type FlagSpec, type ParsedFlags } from './flags.js';
+import { loadEdited } from './parameters-flag.js';
 
 const FLAGS: FlagSpec[] = [
   { name: 'parameters', kind: 'list', value: '[SCOPE=]FILE', help: 'An input: IRPA, GGUF (the first shard of a split reads them all), safetensors or a safetensors index' },
@@ -49,20 +47,17 @@ Parameters keep their order and are never split. The set is written beside DIR
 and moved into place when complete; a non-empty DIR is refused unless --force.`,
   flags: FLAGS,
   async execute(flags, io) {
-    const output = flags.strings.get('output');
-    if (!output) throw new UsageError('missing --output=DIR');
-    const inputs = flags.lists.get('parameters') ?? [];
-    if (inputs.length === 0) throw new UsageError('missing --parameters=[SCOPE=]FILE');
+    const output = requiredString(flags, 'output', 'DIR');
+    const inputs = requiredList(flags, 'parameters', '[SCOPE=]FILE');
     const format = outputFormat(flags);
     const prefix = flags.strings.get('prefix') ?? 'model';
     if (!/^[\w.-]+$/.test(prefix) || prefix.startsWith('.')) throw new UsageError(`--prefix=${prefix}: use letters, digits, '.', '_' and '-' only`);
     const policy = policyOf(flags);
     const warn = (message: string) => io.err(`paramflow reshard: warning: ${message}\n`);
-    const steps = editTransforms(flags, warn);
+    const edits = editOperator(flags, warn);
     const scheduler = new IoScheduler(schedulerOptions(flags));
 
-    const { index, sources } = await loadParameterIndex(inputs, (note) => io.err(`paramflow reshard: note: ${note}\n`));
-    const parameters = await lastValueFrom(from(index.all()).pipe(compose(steps), toArray()));
+    const { parameters, sources } = await loadEdited(inputs, edits, (note) => io.err(`paramflow reshard: note: ${note}\n`));
     const files = await writeDirectoryAtomically(output, flags.bools.get('force') ?? false, (dir) =>
       writeShardSet(dir, parameters, {
         format,

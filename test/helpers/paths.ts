@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { FileCache } from '../../src/io/file-cache.js';
 
 /** The repository root (tests run compiled from dist/test/). */
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -36,5 +37,17 @@ export function withTempFile<T>(name: string, bytes: Uint8Array, fn: (path: stri
     const path = join(dir, name);
     await writeFile(path, bytes);
     return fn(path);
+  });
+}
+
+/** Like inTempDir, with a file cache that is closed before the directory goes. */
+export async function inTempDirWithFiles<T>(fn: (dir: string, files: FileCache) => Promise<T>): Promise<T> {
+  return inTempDir(async (dir) => {
+    const files = new FileCache();
+    try {
+      return await fn(dir, files);
+    } finally {
+      await files.closeAll();
+    }
   });
 }
