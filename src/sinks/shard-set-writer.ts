@@ -3,6 +3,7 @@ import type { GgufKvInput } from '../formats/gguf/encode.js';
 import { GgufValueType } from '../formats/gguf/types.js';
 import { writeAtomically } from '../io/atomic-output.js';
 import type { Parameter } from '../model/parameter.js';
+import type { IoScheduler } from '../scheduler/io-scheduler.js';
 import type { ContainerWriteOptions } from './container-writer.js';
 import { writeGguf } from './gguf-writer.js';
 import { writeIrpa } from './irpa-writer.js';
@@ -11,8 +12,10 @@ import { writeSafetensors } from './safetensors-writer.js';
 
 export type ShardFormat = 'irpa' | 'safetensors' | 'gguf';
 
-export interface ShardSetOptions extends ContainerWriteOptions {
+export interface ShardSetOptions {
   format: ShardFormat;
+  /** Runs every shard's copies; a default one per shard if not given. */
+  scheduler?: IoScheduler;
   policy: ShardPolicy;
   /** File names are PREFIX-00001-of-0000N.EXT. */
   prefix: string;
@@ -39,10 +42,12 @@ export async function writeShardSet(dir: string, parameters: Parameter[], option
   const { format, prefix } = options;
   const shards = planShards(parameters, options.policy, bytesIn(format), options.warn);
   const files = shards.map((_, i) => shardName(prefix, i, shards.length, format));
+  // Every shard shares the scheduler; each writer gets only the options it takes.
+  const io: ContainerWriteOptions = options.scheduler ? { scheduler: options.scheduler } : {};
   for (const [i, shard] of shards.entries()) {
     const path = join(dir, files[i]!);
-    if (format === 'irpa') await writeIrpa(path, shard, { ...options, tensorMetadata: options.tensorMetadata ?? false });
-    else if (format === 'safetensors') await writeSafetensors(path, shard, { ...options, metadata: options.metadata });
+    if (format === 'irpa') await writeIrpa(path, shard, { ...io, tensorMetadata: options.tensorMetadata ?? false });
+    else if (format === 'safetensors') await writeSafetensors(path, shard, { ...io, rawDtype: options.rawDtype, metadata: options.metadata });
     else {
       const split: GgufKvInput[] = [
         // The order llama-gguf-split writes them in.
@@ -50,7 +55,7 @@ export async function writeShardSet(dir: string, parameters: Parameter[], option
         { key: 'split.tensors.count', type: GgufValueType.INT32, value: parameters.length },
         { key: 'split.count', type: GgufValueType.UINT16, value: shards.length },
       ];
-      await writeGguf(path, shard, { ...options, kv: i === 0 ? [...(options.kv ?? []), ...split] : split });
+      await writeGguf(path, shard, { ...io, rawDtype: options.rawDtype, kv: i === 0 ? [...(options.kv ?? []), ...split] : split });
     }
   }
   if (format === 'safetensors') {
