@@ -186,3 +186,15 @@ test('an input that shrinks during a conversion fails it and leaves no output be
     t.deepEqual((await readdir(dir)).sort(), ['in.safetensors']);
   });
 });
+
+test('an output flushed in the background as it grows holds exactly what was written', (t) =>
+  inTempDir(async (dir) => {
+    const path = join(dir, 'out.bin');
+    const data = randomBytes(80 * 2 ** 20);
+    // 5 MiB writes, out of order and in parallel: the 32 MiB writeback threshold is crossed twice.
+    const chunk = 5 * 2 ** 20;
+    const starts = Array.from({ length: data.length / chunk }, (_, i) => i * chunk).reverse();
+    await writeAtomically(path, (out) => Promise.all(starts.map((at) => out.write(data.subarray(at, at + chunk), at))));
+    t.true((await readFile(path)).equals(data));
+    t.deepEqual(await readdir(dir), ['out.bin'], 'no temporary file is left');
+  }));

@@ -42,18 +42,17 @@ async function writeOutput(
   sources: OpenedSource[],
   flags: ParsedFlags,
   options: ContainerWriteOptions,
-): Promise<{ parameters: Parameter[]; bytesCopied: number; fileBytes: number }> {
+): Promise<{ count: number; bytesCopied: number; fileBytes: number; listing: () => Promise<Parameter[]> }> {
   const rawDtype = flags.strings.get('raw-dtype');
   if (format === 'irpa') {
     const archive = await writeIrpa(output, parameters, { ...options, tensorMetadata: flags.bools.get('tensor-metadata') ?? false });
-    return { parameters: archive.parameters, bytesCopied: archive.bytesCopied, fileBytes: archive.layout.totalSize };
+    return { count: parameters.length, bytesCopied: archive.bytesCopied, fileBytes: archive.layout.totalSize, listing: async () => archive.parameters };
   }
   const bytesCopied =
     format === 'safetensors'
       ? await writeSafetensors(output, parameters, { ...options, rawDtype, metadata: safetensorsMetadataOf(sources) })
       : await writeGguf(output, parameters, { ...options, rawDtype, kv: ggufMetadataOf(sources) });
-  const reread = await openSource(output);
-  return { parameters: reread.parameters, bytesCopied, fileBytes: (await stat(output)).size };
+  return { count: parameters.length, bytesCopied, fileBytes: (await stat(output)).size, listing: async () => (await openSource(output)).parameters };
 }
 
 export const convert: Command = {
@@ -77,10 +76,10 @@ export const convert: Command = {
     const written = await withProgress(io, 'convert', payloadBytes, (onProgress) =>
       writeOutput(format, output, parameters, sources, flags, { scheduler, ...(onProgress ? { onProgress } : {}) }),
     );
-    printWritten(io, flags, written.parameters);
+    if (flags.bools.get('json') || !flags.bools.get('quiet')) printWritten(io, flags, await written.listing());
     if (flags.bools.get('json')) {
       const seconds = (performance.now() - started) / 1000;
-      const summary = { output, format, parameters: written.parameters.length, bytesCopied: written.bytesCopied, fileBytes: written.fileBytes, seconds: Number(seconds.toFixed(3)) };
+      const summary = { output, format, parameters: written.count, bytesCopied: written.bytesCopied, fileBytes: written.fileBytes, seconds: Number(seconds.toFixed(3)) };
       io.out(`${JSON.stringify({ summary })}\n`);
     }
     return 0;

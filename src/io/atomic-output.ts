@@ -3,6 +3,7 @@ import { rmSync } from 'node:fs';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ioError } from '../errors.js';
+import { EarlyWriteback } from './early-writeback.js';
 
 /** Temporary files and directories not yet moved into place, removed if the process is stopped. */
 const pending = new Set<string>();
@@ -28,12 +29,17 @@ export function removePendingOutputs(): void {
  */
 export class AtomicOutput {
   private done = false;
+  /** Flushing is skipped for benchmarks that compare with a plain `cp` (PARAMFLOW_FSYNC=0); never for real work. */
+  private readonly flush = process.env.PARAMFLOW_FSYNC !== '0';
+  private readonly writeback: EarlyWriteback;
 
   private constructor(
     readonly target: string,
     readonly tempPath: string,
     readonly handle: FileHandle,
-  ) {}
+  ) {
+    this.writeback = new EarlyWriteback(handle.fd);
+  }
 
   static async create(target: string): Promise<AtomicOutput> {
     const tempPath = join(dirname(target), `.${basename(target)}.${process.pid}-${randomBytes(4).toString('hex')}.partial`);
@@ -67,6 +73,12 @@ export class AtomicOutput {
     } catch (error) {
       throw ioError(this.target, error, 'write');
     }
+    this.wrote(bytes.length);
+  }
+
+  /** Hears of bytes written to `fd` by other means (kernel copies), to start their writeback early. */
+  wrote(bytes: number): void {
+    if (this.flush) this.writeback.wrote(bytes);
   }
 
   async truncate(size: number): Promise<void> {
@@ -77,13 +89,11 @@ export class AtomicOutput {
     }
   }
 
-  /**
-   * Flushes to disk and renames into place. PARAMFLOW_FSYNC=0 skips the flush
-   * (for benchmarks that compare with a plain `cp`; never for real work).
-   */
+  /** Flushes to disk and renames into place. */
   async commit(): Promise<void> {
     try {
-      if (process.env.PARAMFLOW_FSYNC !== '0') await this.handle.sync();
+      await this.writeback.settle();
+      if (this.flush) await this.handle.sync();
       await this.handle.close();
       await rename(this.tempPath, this.target);
     } catch (error) {
@@ -98,6 +108,7 @@ export class AtomicOutput {
   async abort(): Promise<void> {
     if (this.done) return;
     this.done = true;
+    await this.writeback.settle();
     await this.handle.close().catch(() => undefined);
     await unlink(this.tempPath).catch(() => undefined);
     pending.delete(this.tempPath);

@@ -41,6 +41,8 @@ export interface WritableTarget {
   path: string;
   fd: number;
   write(bytes: Uint8Array, position: number): Promise<void>;
+  /** Hears of bytes the kernel copied into `fd` directly. */
+  wrote?(bytes: number): void;
 }
 
 export interface ProgressEvent {
@@ -175,6 +177,7 @@ export class IoScheduler {
       }
       if (n === 0) throw new FormatError(job.path, job.sourceOffset + done, 'file ended while copying (did it shrink?)');
       done += n;
+      target.wrote?.(n);
     }
     this.progress.next({ bytes: job.length, tags: job.tag === undefined ? [] : [[job.tag, job.length]] });
     return true;

@@ -50,11 +50,21 @@ export async function writeIrpa(path: string, parameters: Parameter[], options: 
   const storageBase = layout.header.storageSegment.offset;
   const offsets = layout.entries.map((e) => (e.type === EntryType.Data ? storageBase + e.storage.offset : undefined));
   const bytesCopied = await writeContainer(path, parameters, { prefix: encodeArchivePrefix(layout), offsets, totalSize: layout.totalSize }, options);
-  const written = layout.entries.map((entry, i): Parameter => {
-    const p = parameters[i]!;
-    const offset = offsets[i];
-    const storage: Parameter['storage'] = offset !== undefined ? { kind: 'data', source: { kind: 'file', path, offset } } : p.storage;
-    return { ...p, storage, alignment: entry.minimumAlignment, metadata: entry.metadata, origin: path };
-  });
-  return { path, layout, parameters: written, bytesCopied };
+  // Built on first use: a quiet run with a hundred thousand parameters need not pay for it.
+  let written: Parameter[] | undefined;
+  const describe = () =>
+    layout.entries.map((entry, i): Parameter => {
+      const p = parameters[i]!;
+      const offset = offsets[i];
+      const storage: Parameter['storage'] = offset !== undefined ? { kind: 'data', source: { kind: 'file', path, offset } } : p.storage;
+      return { ...p, storage, alignment: entry.minimumAlignment, metadata: entry.metadata, origin: path };
+    });
+  return {
+    path,
+    layout,
+    bytesCopied,
+    get parameters() {
+      return (written ??= describe());
+    },
+  };
 }

@@ -1,9 +1,10 @@
 import { join } from 'node:path';
+import PQueue from 'p-queue';
 import type { GgufKvInput } from '../formats/gguf/encode.js';
 import { GgufValueType } from '../formats/gguf/types.js';
 import { writeAtomically } from '../io/atomic-output.js';
 import type { Parameter } from '../model/parameter.js';
-import type { IoScheduler } from '../scheduler/io-scheduler.js';
+import { IoScheduler } from '../scheduler/io-scheduler.js';
 import type { ContainerWriteOptions } from './container-writer.js';
 import { writeGguf } from './gguf-writer.js';
 import { writeIrpa } from './irpa-writer.js';
@@ -42,9 +43,9 @@ export async function writeShardSet(dir: string, parameters: Parameter[], option
   const { format, prefix } = options;
   const shards = planShards(parameters, options.policy, bytesIn(format), options.warn);
   const files = shards.map((_, i) => shardName(prefix, i, shards.length, format));
-  // Every shard shares the scheduler; each writer gets only the options it takes.
-  const io: ContainerWriteOptions = options.scheduler ? { scheduler: options.scheduler } : {};
-  for (const [i, shard] of shards.entries()) {
+  // Every shard shares one scheduler; each writer gets only the options it takes.
+  const io: ContainerWriteOptions = { scheduler: options.scheduler ?? new IoScheduler() };
+  const writeShard = async (i: number, shard: Parameter[]) => {
     const path = join(dir, files[i]!);
     if (format === 'irpa') await writeIrpa(path, shard, { ...io, tensorMetadata: options.tensorMetadata ?? false });
     else if (format === 'safetensors') await writeSafetensors(path, shard, { ...io, rawDtype: options.rawDtype, metadata: options.metadata });
@@ -57,7 +58,13 @@ export async function writeShardSet(dir: string, parameters: Parameter[], option
       ];
       await writeGguf(path, shard, { ...io, rawDtype: options.rawDtype, kv: i === 0 ? [...(options.kv ?? []), ...split] : split });
     }
-  }
+  };
+  // Two shards at once: one can be flushed to disk while the next is filled.
+  // Both share the scheduler, so bytes in flight stay within its budget.
+  const queue = new PQueue({ concurrency: 2 });
+  const results = await Promise.allSettled(shards.map((shard, i) => queue.add(() => writeShard(i, shard))));
+  const failed = results.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
   if (format === 'safetensors') {
     const weightMap: Record<string, string> = {};
     shards.forEach((shard, i) => shard.forEach((p) => (weightMap[p.key] = files[i]!)));
