@@ -141,18 +141,34 @@ test('thousands of small parameters are served by a handful of reads and writes'
     length: 1024 + (i % 2) * 32,
     source: { kind: 'file', path: 'model.safetensors', offset: 100 + i * 1056 },
   }));
-  const jobs = planCopies(pieces, { chunkBytes: 8 << 20, kernelCopyMinBytes: Infinity, kernelChunkBytes: 64 << 20, maxGapBytes: 65536, targetIsZeroed: true });
-  t.is(jobs.length, 2, 'two 8 MiB windows cover 10 MiB of target');
-  const planned = jobs.flatMap((j) => (j.kind === 'buffered' ? j.pieces : []));
-  t.is(planned.reduce((n, p) => n + p.length, 0), pieces.reduce((n, p) => n + p.length, 0));
-  t.true(planned.length <= 10_001, 'at most one piece split at the window boundary');
+  const jobs = planCopies([pieces], { chunkBytes: 8 << 20, kernelCopyMinBytes: Infinity, kernelChunkBytes: 64 << 20, maxGapBytes: 65536, targetIsZeroed: true });
+  t.is(jobs.length, 2, 'two 8 MiB reads cover 10 MiB of source');
+  const places = jobs.flatMap((j) => (j.kind === 'read' ? j.places : []));
+  t.is(places.reduce((n, p) => n + p.length, 0), pieces.reduce((n, p) => n + p.length, 0));
+  t.true(places.length <= 10_001, 'at most one piece split at the read boundary');
+});
+
+test('a range several targets need is read once and placed in each', (t) => {
+  const piece = (target: number, offset: number, length: number): CopyPiece => ({ target, length, source: { kind: 'file', path: 'model.irpa', offset } });
+  const full = [piece(64, 1000, 20 << 20), piece((20 << 20) + 64, 1000 + (20 << 20), 4096)];
+  const shard = [piece(128, 1000 + (20 << 20), 4096)];
+  const jobs = planCopies([full, shard, [piece(4096, 1000, 20 << 20)]], { chunkBytes: 8 << 20, kernelCopyMinBytes: 4 << 20, kernelChunkBytes: 64 << 20, maxGapBytes: 65536, targetIsZeroed: true });
+  t.true(jobs.every((j) => j.kind === 'read'), 'a shared range is never a kernel copy: that would read it twice');
+  const reads = jobs as Extract<(typeof jobs)[number], { kind: 'read' }>[];
+  t.is(reads.reduce((n, j) => n + j.length, 0), (20 << 20) + 4096, 'every source byte read once');
+  for (const file of [0, 1, 2]) {
+    const placed = reads.flatMap((j) => j.places.filter((p) => p.file === file)).reduce((n, p) => n + p.length, 0);
+    t.is(placed, [(20 << 20) + 4096, 4096, 20 << 20][file]);
+  }
 });
 
 test('huge file ranges become bounded kernel copies; zero fills on a zeroed target take no job', (t) => {
   const jobs = planCopies(
     [
-      { target: 0, length: 200 << 20, source: { kind: 'file', path: 'a', offset: 0 } },
-      { target: 300 << 20, length: 50 << 20, source: { kind: 'fill', pattern: Uint8Array.of(0) } },
+      [
+        { target: 0, length: 200 << 20, source: { kind: 'file', path: 'a', offset: 0 } },
+        { target: 300 << 20, length: 50 << 20, source: { kind: 'fill', pattern: Uint8Array.of(0) } },
+      ],
     ],
     { chunkBytes: 8 << 20, kernelCopyMinBytes: 4 << 20, kernelChunkBytes: 64 << 20, maxGapBytes: 65536, targetIsZeroed: true },
   );

@@ -30,7 +30,7 @@ export function removePendingOutputs(): void {
 export class AtomicOutput {
   private done = false;
   /** Flushing is skipped for benchmarks that compare with a plain `cp` (PARAMFLOW_FSYNC=0); never for real work. */
-  private readonly flush = process.env.PARAMFLOW_FSYNC !== '0';
+  private readonly durable = process.env.PARAMFLOW_FSYNC !== '0';
   private readonly writeback: EarlyWriteback;
 
   private constructor(
@@ -76,9 +76,29 @@ export class AtomicOutput {
     this.wrote(bytes.length);
   }
 
+  /** Writes `buffers` back to back from `position`: one call, unless the OS takes fewer bytes. */
+  async writev(buffers: Uint8Array[], position: number): Promise<void> {
+    const total = buffers.reduce((n, b) => n + b.length, 0);
+    let written: number;
+    try {
+      written = (await this.handle.writev(buffers, position)).bytesWritten;
+    } catch (error) {
+      throw ioError(this.target, error, 'write');
+    }
+    if (written === total) return this.wrote(total);
+    this.wrote(written);
+    // A short write: the rest, buffer by buffer.
+    let at = position;
+    for (const b of buffers) {
+      const skip = Math.min(b.length, Math.max(0, position + written - at));
+      if (skip < b.length) await this.write(b.subarray(skip), at + skip);
+      at += b.length;
+    }
+  }
+
   /** Hears of bytes written to `fd` by other means (kernel copies), to start their writeback early. */
   wrote(bytes: number): void {
-    if (this.flush) this.writeback.wrote(bytes);
+    if (this.durable) this.writeback.wrote(bytes);
   }
 
   async truncate(size: number): Promise<void> {
@@ -91,10 +111,28 @@ export class AtomicOutput {
 
   /** Flushes to disk and renames into place. */
   async commit(): Promise<void> {
+    await this.flush();
+    await this.publish();
+  }
+
+  /**
+   * Makes the contents durable and closes the file, without moving it into
+   * place: a job writing several outputs flushes them all before publishing any.
+   */
+  async flush(): Promise<void> {
     try {
       await this.writeback.settle();
-      if (this.flush) await this.handle.sync();
+      if (this.durable) await this.handle.sync();
       await this.handle.close();
+    } catch (error) {
+      await this.abort();
+      throw ioError(this.target, error, 'finish output');
+    }
+  }
+
+  /** Renames a flushed output into place. */
+  async publish(): Promise<void> {
+    try {
       await rename(this.tempPath, this.target);
     } catch (error) {
       await this.abort();
@@ -124,6 +162,26 @@ export async function writeAtomically<T>(target: string, fill: (out: AtomicOutpu
     return result;
   } catch (error) {
     await out.abort();
+    throw error;
+  }
+}
+
+/**
+ * Several outputs as one: each written under a temporary name, all flushed
+ * before any is renamed into place; if anything fails, none appears.
+ */
+export async function writeAllAtomically<T>(targets: string[], fill: (outputs: AtomicOutput[]) => Promise<T>): Promise<T> {
+  const outputs: AtomicOutput[] = [];
+  try {
+    for (const target of targets) outputs.push(await AtomicOutput.create(target));
+    const result = await fill(outputs);
+    const flushed = await Promise.allSettled(outputs.map((out) => out.flush()));
+    const failed = flushed.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    for (const out of outputs) await out.publish();
+    return result;
+  } catch (error) {
+    await Promise.all(outputs.map((out) => out.abort()));
     throw error;
   }
 }

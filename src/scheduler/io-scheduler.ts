@@ -8,7 +8,7 @@ import { BufferPool } from './buffer-pool.js';
 import { ByteBudget } from './byte-budget.js';
 import { copyFileRange, kernelCopyAvailable } from './copy-file-range.js';
 import { fenced, type Fence } from './fence.js';
-import { planCopies, type BufferedJob, type CopyJob, type CopyPiece, type KernelCopyJob } from './plan.js';
+import { planCopies, type CopyJob, type CopyPiece, type FillJob, type KernelCopyJob, type Placement, type ReadJob } from './plan.js';
 
 export interface SchedulerOptions {
   /** Bytes held in host buffers at once, at most. */
@@ -36,11 +36,13 @@ export const SCHEDULER_DEFAULTS = {
   maxGapBytes: 64 * 2 ** 10,
 };
 
-/** A file being written: its descriptor for kernel copies and a positioned write. */
+/** A file being written: its descriptor for kernel copies and positioned writes. */
 export interface WritableTarget {
   path: string;
   fd: number;
   write(bytes: Uint8Array, position: number): Promise<void>;
+  /** Writes the buffers one after another from `position`, in as few calls as the OS allows. */
+  writev(buffers: Uint8Array[], position: number): Promise<void>;
   /** Hears of bytes the kernel copied into `fd` directly. */
   wrote?(bytes: number): void;
 }
@@ -57,6 +59,8 @@ export interface OrderedOptions {
 }
 
 const DISCARD = Buffer.alloc(SCHEDULER_DEFAULTS.maxGapBytes);
+/** Gaps in a target between nearby places, written as zeros so a run takes one call. Never read into. */
+const ZEROS = Buffer.alloc(SCHEDULER_DEFAULTS.maxGapBytes);
 
 /**
  * Runs batched file I/O: copies planned into large jobs, a cap on bytes held
@@ -71,6 +75,8 @@ export class IoScheduler {
   private readonly queue: PQueue;
   private readonly options: Required<SchedulerOptions>;
   private kernelCopy: boolean;
+  /** Bytes read from source files so far (a fan-out reads each range once). */
+  bytesRead = 0;
 
   constructor(options: SchedulerOptions = {}) {
     this.options = {
@@ -90,21 +96,30 @@ export class IoScheduler {
     return this.pool.allocated;
   }
 
-  /**
-   * Copies every piece (file ranges or fills) to its place in `target`.
-   * `targetIsZeroed`: the target is a fresh sized file, so zero fills and
-   * gaps need no writing.
-   */
+  /** Copies every piece (file ranges or fills) to its place in `target`. */
   copyToFile(pieces: CopyPiece[], target: WritableTarget, files: FileCache, options: OrderedOptions & { targetIsZeroed?: boolean } = {}): Promise<void> {
+    return this.copyToFiles([{ target, pieces }], files, options);
+  }
+
+  /**
+   * Copies pieces into several targets at once, reading each source range
+   * once however many targets need it. `targetIsZeroed`: the targets are
+   * fresh sized files, so zero fills need no writing.
+   */
+  copyToFiles(targets: { target: WritableTarget; pieces: CopyPiece[] }[], files: FileCache, options: OrderedOptions & { targetIsZeroed?: boolean } = {}): Promise<void> {
     return fenced(options.wait, options.signal, async () => {
-      const jobs = planCopies(pieces, {
-        chunkBytes: this.options.chunkBytes,
-        kernelCopyMinBytes: this.kernelCopy ? SCHEDULER_DEFAULTS.kernelCopyMinBytes : Infinity,
-        kernelChunkBytes: SCHEDULER_DEFAULTS.kernelChunkBytes,
-        maxGapBytes: SCHEDULER_DEFAULTS.maxGapBytes,
-        targetIsZeroed: options.targetIsZeroed ?? false,
-      });
-      await this.runAll(jobs.map((job) => () => this.runJob(job, target, files)));
+      const jobs = planCopies(
+        targets.map((t) => t.pieces),
+        {
+          chunkBytes: this.options.chunkBytes,
+          kernelCopyMinBytes: this.kernelCopy ? SCHEDULER_DEFAULTS.kernelCopyMinBytes : Infinity,
+          kernelChunkBytes: SCHEDULER_DEFAULTS.kernelChunkBytes,
+          maxGapBytes: SCHEDULER_DEFAULTS.maxGapBytes,
+          targetIsZeroed: options.targetIsZeroed ?? false,
+        },
+      );
+      const outputs = targets.map((t) => t.target);
+      await this.runAll(jobs.map((job) => () => this.runJob(job, outputs, files)));
     });
   }
 
@@ -146,18 +161,17 @@ export class IoScheduler {
     if (failure !== undefined) throw failure;
   }
 
-  private async runJob(job: CopyJob, target: WritableTarget, files: FileCache): Promise<void> {
-    if (job.kind === 'kernel') {
-      if (await this.kernelJob(job, target, files)) return;
-      // The kernel refused (another filesystem, an old kernel): copy through buffers from now on.
-      this.kernelCopy = false;
-      const piece: CopyPiece = { target: job.target, length: job.length, source: { kind: 'file', path: job.path, offset: job.sourceOffset }, tag: job.tag };
-      for (const sub of planCopies([piece], { ...SCHEDULER_DEFAULTS, chunkBytes: this.options.chunkBytes, kernelCopyMinBytes: Infinity, targetIsZeroed: false })) {
-        await this.bufferedJob(sub as BufferedJob, target, files);
-      }
-      return;
+  private async runJob(job: CopyJob, targets: WritableTarget[], files: FileCache): Promise<void> {
+    if (job.kind === 'read') return this.readJob(job, targets, files);
+    if (job.kind === 'fill') return this.fillJob(job, targets[job.file]!);
+    if (this.kernelCopy && (await this.kernelJob(job, targets[job.file]!, files))) return;
+    // The kernel refused (another filesystem, an old kernel): copy through buffers from now on.
+    this.kernelCopy = false;
+    for (let done = 0; done < job.length; done += this.options.chunkBytes) {
+      const length = Math.min(this.options.chunkBytes, job.length - done);
+      const place: Placement = { file: job.file, target: job.target + done, from: 0, length, after: -1, tag: job.tag };
+      await this.readJob({ kind: 'read', path: job.path, offset: job.sourceOffset + done, length, places: [place] }, targets, files);
     }
-    await this.bufferedJob(job, target, files);
   }
 
   /** Returns false if the kernel cannot copy between these files. */
@@ -179,34 +193,88 @@ export class IoScheduler {
       done += n;
       target.wrote?.(n);
     }
-    this.progress.next({ bytes: job.length, tags: job.tag === undefined ? [] : [[job.tag, job.length]] });
+    this.report(job.length, job.tag === undefined ? [] : [[job.tag, job.length]]);
     return true;
   }
 
-  private async bufferedJob(job: BufferedJob, target: WritableTarget, files: FileCache): Promise<void> {
+  /** One read of a source range, then one vectored write per run of nearby places in each target. */
+  private async readJob(job: ReadJob, targets: WritableTarget[], files: FileCache): Promise<void> {
     const release = await this.budget.acquire(job.length);
     const buffer = this.pool.take();
     try {
-      const window = buffer.subarray(0, job.length);
-      const at = (p: CopyPiece) => window.subarray(p.target - job.target, p.target - job.target + p.length);
-      let cursor = job.target;
-      for (const p of job.pieces) {
-        if (p.target > cursor) window.fill(0, cursor - job.target, p.target - job.target);
-        if (p.source.kind === 'fill') fillWithPattern(at(p), p.source.pattern);
-        cursor = p.target + p.length;
+      const source = await files.get(job.path);
+      const bytes = await source.read(job.offset, job.length, 'parameter data', buffer);
+      this.bytesRead += job.length;
+      const byTarget = new Map<number, Placement[]>();
+      for (const p of job.places) byTarget.set(p.file, [...(byTarget.get(p.file) ?? []), p]);
+      const writes: Promise<void>[] = [];
+      for (const [file, places] of byTarget) {
+        for (const run of targetRuns(places)) writes.push(writeRun(targets[file]!, run, bytes));
       }
-      for (const run of adjacentRuns(job.pieces.filter((p) => p.source.kind === 'file'))) {
-        await readRun(await files.get((run[0]!.source as { path: string }).path), run, at);
-      }
-      await target.write(window, job.target);
+      await Promise.all(writes);
       const tags = new Map<number, number>();
-      for (const p of job.pieces) if (p.tag !== undefined) tags.set(p.tag, (tags.get(p.tag) ?? 0) + p.length);
-      this.progress.next({ bytes: job.pieces.reduce((n, p) => n + p.length, 0), tags: [...tags] });
+      for (const p of job.places) if (p.tag !== undefined) tags.set(p.tag, (tags.get(p.tag) ?? 0) + p.length);
+      this.report(
+        job.places.reduce((n, p) => n + p.length, 0),
+        [...tags],
+      );
     } finally {
       this.pool.give(buffer);
       release();
     }
   }
+
+  /** Fills a window of one target from patterns and writes it at once. */
+  private async fillJob(job: FillJob, target: WritableTarget): Promise<void> {
+    const release = await this.budget.acquire(job.length);
+    const buffer = this.pool.take();
+    try {
+      const window = buffer.subarray(0, job.length);
+      let cursor = job.target;
+      for (const p of job.pieces) {
+        if (p.target > cursor) window.fill(0, cursor - job.target, p.target - job.target);
+        if (p.source.kind === 'fill') fillWithPattern(window.subarray(p.target - job.target, p.target - job.target + p.length), p.source.pattern);
+        cursor = p.target + p.length;
+      }
+      await target.write(window, job.target);
+      const tags = job.pieces.filter((p) => p.tag !== undefined).map((p): [number, number] => [p.tag!, p.length]);
+      this.report(
+        job.pieces.reduce((n, p) => n + p.length, 0),
+        tags,
+      );
+    } finally {
+      this.pool.give(buffer);
+      release();
+    }
+  }
+
+  private report(bytes: number, tags: [number, number][]): void {
+    this.progress.next({ bytes, tags });
+  }
+}
+
+/** Places of one target in target order, grouped where the gaps between them are small enough to write as zeros. */
+function targetRuns(places: Placement[]): Placement[][] {
+  const runs: Placement[][] = [];
+  for (const p of places.sort((a, b) => a.target - b.target)) {
+    const last = runs.at(-1)?.at(-1);
+    const gap = last ? p.target - (last.target + last.length) : -1;
+    // Zeros go only into a gap no other piece lands in: `last` must be the piece just before `p`.
+    if (last && gap >= 0 && gap <= SCHEDULER_DEFAULTS.maxGapBytes && p.after === last.target + last.length) runs.at(-1)!.push(p);
+    else runs.push([p]);
+  }
+  return runs;
+}
+
+function writeRun(target: WritableTarget, run: Placement[], bytes: Uint8Array): Promise<void> {
+  const buffers: Uint8Array[] = [];
+  let cursor = run[0]!.target;
+  for (const p of run) {
+    if (p.target > cursor) buffers.push(ZEROS.subarray(0, p.target - cursor));
+    buffers.push(bytes.subarray(p.from, p.from + p.length));
+    cursor = p.target + p.length;
+  }
+  return buffers.length === 1 ? target.write(buffers[0]!, run[0]!.target) : target.writev(buffers, run[0]!.target);
 }
 
 type FilePiece = CopyPiece & { source: { kind: 'file'; path: string; offset: number } };

@@ -1,9 +1,11 @@
 /**
- * Plans a set of byte copies into one target file as a few large jobs:
- * big file-to-file ranges become kernel copies (split into bounded runs);
- * everything else is packed into buffered windows of at most `chunkBytes`
- * of the target, read with as few calls as adjacency allows and written
- * with one. Pure: no I/O.
+ * Plans byte copies into one or more target files as a few large jobs,
+ * ordered by where the bytes come from, so a source range that several
+ * targets need (a fan-out: a full copy, a stripped copy, a shard set) is
+ * read once and written to each. Big file-to-file ranges with one
+ * destination can become kernel copies; file ranges near each other in a
+ * source share one read of at most `chunkBytes`; fills are packed into
+ * target windows. Pure: no I/O.
  */
 export type PieceSource = { kind: 'file'; path: string; offset: number } | { kind: 'fill'; pattern: Uint8Array };
 
@@ -16,8 +18,38 @@ export interface CopyPiece {
   tag?: number;
 }
 
+/** Where part of a read lands: `length` bytes from `from` in the read, to `target` in target file `file`. */
+export interface Placement {
+  file: number;
+  target: number;
+  from: number;
+  length: number;
+  /** Where the piece before this one in its target ends: a write may run on from there with zeros between. */
+  after: number;
+  tag?: number;
+}
+
+/** One read of a source range, written to every place that needs it. */
+export interface ReadJob {
+  kind: 'read';
+  path: string;
+  offset: number;
+  length: number;
+  places: Placement[];
+}
+
+/** A window of one target filled from patterns; bytes between pieces are written as zeros. */
+export interface FillJob {
+  kind: 'fill';
+  file: number;
+  target: number;
+  length: number;
+  pieces: CopyPiece[];
+}
+
 export interface KernelCopyJob {
   kind: 'kernel';
+  file: number;
   path: string;
   sourceOffset: number;
   target: number;
@@ -25,26 +57,18 @@ export interface KernelCopyJob {
   tag?: number;
 }
 
-export interface BufferedJob {
-  kind: 'buffered';
-  /** The target window: bytes between pieces are written as zeros. */
-  target: number;
-  length: number;
-  pieces: CopyPiece[];
-}
-
-export type CopyJob = KernelCopyJob | BufferedJob;
+export type CopyJob = ReadJob | FillJob | KernelCopyJob;
 
 export interface PlanOptions {
-  /** Size of one buffered window (and of each pooled buffer). */
+  /** The most one buffered job holds (the size of each pooled buffer). */
   chunkBytes: number;
-  /** File ranges at least this long are copied by the kernel; Infinity turns that off. */
+  /** File ranges at least this long with one destination are copied by the kernel; Infinity turns that off. */
   kernelCopyMinBytes: number;
   /** The longest run one kernel copy job moves. */
   kernelChunkBytes: number;
-  /** Pieces closer than this in the target share a window (the gap is written as zeros). */
+  /** Ranges closer than this share a read (the gap is read and dropped) or a write (the gap is written as zeros). */
   maxGapBytes: number;
-  /** The target already reads as zeros (a fresh, truncated file): zero fills can be skipped. */
+  /** The targets already read as zeros (fresh, sized files): zero fills can be skipped. */
   targetIsZeroed: boolean;
 }
 
@@ -68,36 +92,112 @@ function rotate(pattern: Uint8Array, by: number): Uint8Array {
   return out;
 }
 
-export function planCopies(pieces: CopyPiece[], options: PlanOptions): CopyJob[] {
+type FilePiece = CopyPiece & { source: { kind: 'file'; path: string; offset: number } };
+/** A piece with where the piece before it in its target ends. */
+type Ordered<P extends CopyPiece = CopyPiece> = { file: number; piece: P; after: number };
+
+/** `targets[i]` holds the pieces of target file i. */
+export function planCopies(targets: CopyPiece[][], options: PlanOptions): CopyJob[] {
   const jobs: CopyJob[] = [];
-  let window: BufferedJob | undefined;
-  const flush = () => {
-    if (window) jobs.push(window);
-    window = undefined;
-  };
-  const sorted = pieces
-    .filter((p) => p.length > 0 && !(options.targetIsZeroed && isZeroFill(p.source)))
-    .sort((a, b) => a.target - b.target);
-  for (const piece of sorted) {
-    if (piece.source.kind === 'file' && piece.length >= options.kernelCopyMinBytes) {
-      flush();
-      for (let done = 0; done < piece.length; done += options.kernelChunkBytes) {
-        const length = Math.min(options.kernelChunkBytes, piece.length - done);
-        jobs.push({ kind: 'kernel', path: piece.source.path, sourceOffset: piece.source.offset + done, target: piece.target + done, length, tag: piece.tag });
-      }
-      continue;
+  const reads: Ordered<FilePiece>[] = [];
+  targets.forEach((pieces, file) => {
+    const fills: Ordered[] = [];
+    let end = -1;
+    const written = pieces.filter((p) => p.length > 0 && !(options.targetIsZeroed && isZeroFill(p.source))).sort((a, b) => a.target - b.target);
+    for (const piece of written) {
+      const entry = { file, piece, after: end };
+      end = piece.target + piece.length;
+      if (piece.source.kind === 'fill') fills.push(entry);
+      else reads.push(entry as Ordered<FilePiece>);
     }
+    jobs.push(...planFills(file, fills, options));
+  });
+  const shared = new Map<string, number>();
+  const rangeKey = (p: FilePiece) => `${p.source.path}\0${p.source.offset}\0${p.length}`;
+  for (const { piece } of reads) shared.set(rangeKey(piece), (shared.get(rangeKey(piece)) ?? 0) + 1);
+  const buffered: Ordered<FilePiece>[] = [];
+  for (const read of reads) {
+    // A range several targets need is read once for all, never copied by the kernel once per target.
+    if (shared.get(rangeKey(read.piece)) === 1 && read.piece.length >= options.kernelCopyMinBytes) jobs.push(...kernelJobs(read.file, read.piece, options.kernelChunkBytes));
+    else buffered.push(read);
+  }
+  jobs.push(...planReads(buffered, options));
+  return jobs;
+}
+
+function kernelJobs(file: number, piece: FilePiece, chunk: number): KernelCopyJob[] {
+  const jobs: KernelCopyJob[] = [];
+  for (let done = 0; done < piece.length; done += chunk) {
+    const length = Math.min(chunk, piece.length - done);
+    jobs.push({ kind: 'kernel', file, path: piece.source.path, sourceOffset: piece.source.offset + done, target: piece.target + done, length, tag: piece.tag });
+  }
+  return jobs;
+}
+
+const sameRange = (a: FilePiece, b: FilePiece) => a.source.path === b.source.path && a.source.offset === b.source.offset && a.length === b.length;
+
+/** Source ranges in file order, packed into reads of at most `chunkBytes`; a range read once serves every destination. */
+function planReads(reads: Ordered<FilePiece>[], options: PlanOptions): ReadJob[] {
+  const jobs: ReadJob[] = [];
+  let job: ReadJob | undefined;
+  const sorted = reads.sort(
+    (a, b) =>
+      (a.piece.source.path < b.piece.source.path ? -1 : a.piece.source.path > b.piece.source.path ? 1 : 0) ||
+      a.piece.source.offset - b.piece.source.offset ||
+      a.piece.length - b.piece.length,
+  );
+  for (let i = 0; i < sorted.length; ) {
+    // Every destination of the same range, so each part of it is read once for all of them.
+    const { piece } = sorted[i]!;
+    let j = i + 1;
+    while (j < sorted.length && sameRange(sorted[j]!.piece, piece)) ++j;
+    const destinations = sorted.slice(i, j);
+    i = j;
+    const { path } = piece.source;
+    for (let done = 0; done < piece.length; ) {
+      const offset = piece.source.offset + done;
+      const end = job ? job.offset + job.length : 0;
+      const fits = job && job.path === path && offset >= job.offset && offset - end <= options.maxGapBytes && offset < job.offset + options.chunkBytes;
+      if (!fits) {
+        if (job) jobs.push(job);
+        job = { kind: 'read', path, offset, length: 0, places: [] };
+      }
+      const length = Math.min(job!.offset + options.chunkBytes - offset, piece.length - done);
+      for (const d of destinations) {
+        const target = d.piece.target + done;
+        job!.places.push({ file: d.file, target, from: offset - job!.offset, length, after: done === 0 ? d.after : target, tag: d.piece.tag });
+      }
+      job!.length = Math.max(job!.length, offset + length - job!.offset);
+      done += length;
+    }
+  }
+  if (job) jobs.push(job);
+  return jobs;
+}
+
+/**
+ * Fills of one target, in target order, packed into windows of at most
+ * `chunkBytes`. A window writes zeros between its pieces, so it only spans
+ * gaps that no other piece lands in.
+ */
+function planFills(file: number, fills: Ordered[], options: PlanOptions): FillJob[] {
+  const jobs: FillJob[] = [];
+  let window: FillJob | undefined;
+  for (const { piece, after } of fills) {
     for (let done = 0; done < piece.length; ) {
       const at = piece.target + done;
-      if (window && (at - (window.target + window.length) > options.maxGapBytes || at >= window.target + options.chunkBytes)) flush();
-      window ??= { kind: 'buffered', target: at, length: 0, pieces: [] };
-      const room = window.target + options.chunkBytes - at;
-      const length = Math.min(room, piece.length - done);
+      const end = window ? window.target + window.length : -1;
+      if (window && ((done === 0 && after !== end) || at - end > options.maxGapBytes || at >= window.target + options.chunkBytes)) {
+        jobs.push(window);
+        window = undefined;
+      }
+      window ??= { kind: 'fill', file, target: at, length: 0, pieces: [] };
+      const length = Math.min(window.target + options.chunkBytes - at, piece.length - done);
       window.pieces.push(done === 0 && length === piece.length ? piece : slicePiece(piece, done, length));
       window.length = at + length - window.target;
       done += length;
     }
   }
-  flush();
+  if (window) jobs.push(window);
   return jobs;
 }

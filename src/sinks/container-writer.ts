@@ -1,10 +1,13 @@
-import { writeAtomically } from '../io/atomic-output.js';
+import { writeAllAtomically } from '../io/atomic-output.js';
 import { FileCache } from '../io/file-cache.js';
 import { assertNotAnInput } from '../io/same-file.js';
-import { fileRange, fillPattern, type Parameter } from '../model/parameter.js';
 import { IoScheduler } from '../scheduler/io-scheduler.js';
-import { isZeroFill, type CopyPiece, type PieceSource } from '../scheduler/plan.js';
+import type { CopyPiece } from '../scheduler/plan.js';
 import { trackProgress, type ProgressState } from '../scheduler/progress.js';
+import { payloadBytes, planContainerFile, type ContainerLayout, type FilePlan } from './file-plan.js';
+import type { Parameter } from '../model/parameter.js';
+
+export type { ContainerLayout } from './file-plan.js';
 
 export interface ContainerWriteOptions {
   /** Runs the payload copies; a default one if not given. */
@@ -13,44 +16,48 @@ export interface ContainerWriteOptions {
   onProgress?: (state: ProgressState) => void;
 }
 
-/** A file format's plan: the bytes before the payloads, and where each parameter's bytes go. */
-export interface ContainerLayout {
-  prefix: Uint8Array;
-  /** Absolute offset of each parameter's bytes, or undefined for one stored without bytes (a splat). */
-  offsets: (number | undefined)[];
-  totalSize: number;
+/** Writes one planned file; it appears at `path` only once complete. Returns the payload bytes moved. */
+export function writeContainer(path: string, parameters: Parameter[], layout: ContainerLayout, options: ContainerWriteOptions = {}): Promise<number> {
+  return writeFiles([planContainerFile(path, parameters, layout)], options);
 }
 
 /**
- * Writes a planned file: sized first (so gaps and zeroed parameters are holes
- * of zeros), the prefix, then every payload through the scheduler. The file
- * appears at `path` only once complete. Returns the payload bytes moved.
+ * Writes planned files together: each is sized, given its prefix, then every
+ * payload is copied through one scheduler call, so a source range that
+ * several files need is read once. All are flushed before any is moved into
+ * place; if one fails, none appears. Returns the payload bytes moved.
  */
-export async function writeContainer(path: string, parameters: Parameter[], layout: ContainerLayout, options: ContainerWriteOptions = {}): Promise<number> {
-  await assertNotAnInput(path, new Set(parameters.flatMap((p) => fileRange(p)?.path ?? [])));
-  const pieces: CopyPiece[] = [];
-  parameters.forEach((p, i) => {
-    const target = layout.offsets[i];
-    if (target === undefined) return;
-    const range = fileRange(p);
-    const source: PieceSource = range ? { kind: 'file', ...range } : { kind: 'fill', pattern: fillPattern(p)! };
-    // The file is sized with zeros: empty and zeroed parameters need no writing.
-    if (p.length === 0 || isZeroFill(source)) return;
-    pieces.push({ target, length: p.length, source, tag: i });
+export async function writeFiles(plans: FilePlan[], options: ContainerWriteOptions = {}): Promise<number> {
+  const inputs = new Set(plans.flatMap((plan) => plan.pieces.flatMap((p) => (p.source.kind === 'file' ? p.source.path : []))));
+  for (const plan of plans) await assertNotAnInput(plan.path, inputs);
+  // Tags number parameters across all files, for progress.
+  let base = 0;
+  const pieces: CopyPiece[][] = plans.map((plan) => {
+    const tagged = plan.pieces.map((p) => (p.tag === undefined ? p : { ...p, tag: base + p.tag }));
+    base += plan.parameterCount;
+    return tagged;
   });
   const scheduler = options.scheduler ?? new IoScheduler();
-  const bytesByTag = new Map(pieces.map((p) => [p.tag!, p.length]));
-  const subscription = options.onProgress && trackProgress(scheduler.progress, bytesByTag, parameters.length - bytesByTag.size).subscribe(options.onProgress);
+  const bytesByTag = new Map<number, number>();
+  for (const p of pieces.flat()) if (p.tag !== undefined) bytesByTag.set(p.tag, (bytesByTag.get(p.tag) ?? 0) + p.length);
+  const subscription = options.onProgress && trackProgress(scheduler.progress, bytesByTag, base - bytesByTag.size).subscribe(options.onProgress);
   const files = new FileCache();
   try {
-    await writeAtomically(path, async (out) => {
-      await out.truncate(layout.totalSize);
-      await out.write(layout.prefix, 0);
-      await scheduler.copyToFile(pieces, out, files, { targetIsZeroed: true });
-    });
+    await writeAllAtomically(
+      plans.map((p) => p.path),
+      async (outputs) => {
+        await Promise.all(
+          outputs.map(async (out, i) => {
+            await out.truncate(plans[i]!.totalSize);
+            if (plans[i]!.prefix.length > 0) await out.write(plans[i]!.prefix, 0);
+          }),
+        );
+        await scheduler.copyToFiles(outputs.map((target, i) => ({ target, pieces: pieces[i]! })), files, { targetIsZeroed: true });
+      },
+    );
   } finally {
     subscription?.unsubscribe();
     await files.closeAll();
   }
-  return pieces.reduce((n, p) => n + p.length, 0);
+  return plans.reduce((n, plan) => n + payloadBytes(plan), 0);
 }

@@ -1,7 +1,8 @@
 import type { GgufKvInput } from '../formats/gguf/encode.js';
 import { planGguf } from '../formats/gguf/layout.js';
 import type { Parameter } from '../model/parameter.js';
-import { writeContainer, type ContainerWriteOptions } from './container-writer.js';
+import { writeFiles, type ContainerWriteOptions } from './container-writer.js';
+import { planContainerFile, type FilePlan } from './file-plan.js';
 import { ggufFacts } from './tensor-facts.js';
 
 export interface GgufWriterOptions extends ContainerWriteOptions {
@@ -12,12 +13,17 @@ export interface GgufWriterOptions extends ContainerWriteOptions {
   rawDtype?: string;
 }
 
-/** Writes parameters as one GGUF v3 file; splats are written expanded. Returns bytes moved. */
-export async function writeGguf(path: string, parameters: Parameter[], options: GgufWriterOptions = {}): Promise<number> {
+/** Plans one GGUF v3 file; splats are written expanded. */
+export function planGgufFile(path: string, parameters: Parameter[], options: GgufWriterOptions = {}): FilePlan {
   const layout = planGguf(
     options.kv ?? [],
     parameters.map((p) => ({ name: p.key, ...ggufFacts(p, options.rawDtype), length: p.length })),
     options.alignment,
   );
-  return writeContainer(path, parameters, { prefix: layout.header, offsets: layout.offsets, totalSize: layout.totalSize }, options);
+  return planContainerFile(path, parameters, { prefix: layout.header, offsets: layout.offsets, totalSize: layout.totalSize });
+}
+
+/** Writes parameters as one GGUF v3 file. Returns bytes moved. */
+export function writeGguf(path: string, parameters: Parameter[], options: GgufWriterOptions = {}): Promise<number> {
+  return writeFiles([planGgufFile(path, parameters, options)], options);
 }

@@ -2,7 +2,8 @@ import { DEFAULT_DATA_ALIGNMENT, EntryType } from '../formats/irpa/constants.js'
 import { encodeArchivePrefix, planArchive, type ArchiveLayout, type EntrySpec } from '../formats/irpa/layout.js';
 import { encodeTensorMetadata } from '../formats/tensor-metadata.js';
 import type { Parameter } from '../model/parameter.js';
-import { writeContainer, type ContainerWriteOptions } from './container-writer.js';
+import { writeFiles, type ContainerWriteOptions } from './container-writer.js';
+import { planContainerFile, type FilePlan } from './file-plan.js';
 
 export interface IrpaWriterOptions extends ContainerWriteOptions {
   /** Where data is placed in storage: the next multiple of this (a power of two). Default 64. */
@@ -40,18 +41,19 @@ export function irpaEntrySpec(p: Parameter, options: IrpaWriterOptions = {}): En
   };
 }
 
-/**
- * Writes parameters, in the order given, as one IRPA archive at `path`:
- * header, table and metadata first, then each payload copied into its place.
- * The file appears at `path` only once complete.
- */
-export async function writeIrpa(path: string, parameters: Parameter[], options: IrpaWriterOptions = {}): Promise<WrittenArchive> {
+export interface PlannedArchive {
+  plan: FilePlan;
+  layout: ArchiveLayout;
+  /** The parameters as the new file will hold them, in table order (built when asked). */
+  describe(): Parameter[];
+}
+
+/** Plans parameters, in the order given, as one IRPA archive at `path`: header, table and metadata, then each payload. */
+export function planIrpaFile(path: string, parameters: Parameter[], options: IrpaWriterOptions = {}): PlannedArchive {
   const layout = planArchive(parameters.map((p) => irpaEntrySpec(p, options)));
   const storageBase = layout.header.storageSegment.offset;
   const offsets = layout.entries.map((e) => (e.type === EntryType.Data ? storageBase + e.storage.offset : undefined));
-  const bytesCopied = await writeContainer(path, parameters, { prefix: encodeArchivePrefix(layout), offsets, totalSize: layout.totalSize }, options);
-  // Built on first use: a quiet run with a hundred thousand parameters need not pay for it.
-  let written: Parameter[] | undefined;
+  const plan = planContainerFile(path, parameters, { prefix: encodeArchivePrefix(layout), offsets, totalSize: layout.totalSize });
   const describe = () =>
     layout.entries.map((entry, i): Parameter => {
       const p = parameters[i]!;
@@ -59,12 +61,21 @@ export async function writeIrpa(path: string, parameters: Parameter[], options: 
       const storage: Parameter['storage'] = offset !== undefined ? { kind: 'data', source: { kind: 'file', path, offset } } : p.storage;
       return { ...p, storage, alignment: entry.minimumAlignment, metadata: entry.metadata, origin: path };
     });
+  return { plan, layout, describe };
+}
+
+/** Writes parameters as one IRPA archive at `path`; it appears only once complete. */
+export async function writeIrpa(path: string, parameters: Parameter[], options: IrpaWriterOptions = {}): Promise<WrittenArchive> {
+  const planned = planIrpaFile(path, parameters, options);
+  const bytesCopied = await writeFiles([planned.plan], options);
+  // Built on first use: a quiet run with a hundred thousand parameters need not pay for it.
+  let written: Parameter[] | undefined;
   return {
     path,
-    layout,
+    layout: planned.layout,
     bytesCopied,
     get parameters() {
-      return (written ??= describe());
+      return (written ??= planned.describe());
     },
   };
 }

@@ -1,6 +1,7 @@
 import { planSafetensors } from '../formats/safetensors/encode.js';
 import type { Parameter } from '../model/parameter.js';
-import { writeContainer, type ContainerWriteOptions } from './container-writer.js';
+import { writeFiles, type ContainerWriteOptions } from './container-writer.js';
+import { planContainerFile, type FilePlan } from './file-plan.js';
 import { safetensorsFacts } from './tensor-facts.js';
 
 export interface SafetensorsWriterOptions extends ContainerWriteOptions {
@@ -10,11 +11,16 @@ export interface SafetensorsWriterOptions extends ContainerWriteOptions {
   rawDtype?: string;
 }
 
-/** Writes parameters as one safetensors file; splats are written expanded. Returns bytes moved. */
-export async function writeSafetensors(path: string, parameters: Parameter[], options: SafetensorsWriterOptions = {}): Promise<number> {
+/** Plans one safetensors file; splats are written expanded. */
+export function planSafetensorsFile(path: string, parameters: Parameter[], options: SafetensorsWriterOptions = {}): FilePlan {
   const layout = planSafetensors(
     parameters.map((p) => ({ name: p.key, ...safetensorsFacts(p, options.rawDtype), length: p.length })),
     options.metadata,
   );
-  return writeContainer(path, parameters, { prefix: layout.header, offsets: layout.offsets, totalSize: layout.totalSize }, options);
+  return planContainerFile(path, parameters, { prefix: layout.header, offsets: layout.offsets, totalSize: layout.totalSize });
+}
+
+/** Writes parameters as one safetensors file. Returns bytes moved. */
+export function writeSafetensors(path: string, parameters: Parameter[], options: SafetensorsWriterOptions = {}): Promise<number> {
+  return writeFiles([planSafetensorsFile(path, parameters, options)], options);
 }

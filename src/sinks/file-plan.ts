@@ -1,0 +1,46 @@
+import { fileRange, fillPattern, type Parameter } from '../model/parameter.js';
+import { isZeroFill, type CopyPiece, type PieceSource } from '../scheduler/plan.js';
+
+/** A file format's plan: the bytes before the payloads, and where each parameter's bytes go. */
+export interface ContainerLayout {
+  prefix: Uint8Array;
+  /** Absolute offset of each parameter's bytes, or undefined for one stored without bytes (a splat). */
+  offsets: (number | undefined)[];
+  totalSize: number;
+}
+
+/**
+ * One output file, planned but not written: its size, the bytes it starts
+ * with, and the payload copies that fill the rest. The file is sized first,
+ * so gaps and zeroed parameters need no writing.
+ */
+export interface FilePlan {
+  path: string;
+  prefix: Uint8Array;
+  totalSize: number;
+  /** Payload copies; each tag numbers a parameter within this file. */
+  pieces: CopyPiece[];
+  /** Parameters the file holds, those needing no copy included. */
+  parameterCount: number;
+}
+
+export function planContainerFile(path: string, parameters: Parameter[], layout: ContainerLayout): FilePlan {
+  const pieces: CopyPiece[] = [];
+  parameters.forEach((p, i) => {
+    const target = layout.offsets[i];
+    if (target === undefined) return;
+    const range = fileRange(p);
+    const source: PieceSource = range ? { kind: 'file', ...range } : { kind: 'fill', pattern: fillPattern(p)! };
+    // The file is sized with zeros: empty and zeroed parameters need no writing.
+    if (p.length === 0 || isZeroFill(source)) return;
+    pieces.push({ target, length: p.length, source, tag: i });
+  });
+  return { path, prefix: layout.prefix, totalSize: layout.totalSize, pieces, parameterCount: parameters.length };
+}
+
+/** A file of known bytes (an index, a manifest). */
+export function planBytesFile(path: string, bytes: Uint8Array): FilePlan {
+  return { path, prefix: bytes, totalSize: bytes.length, pieces: [], parameterCount: 0 };
+}
+
+export const payloadBytes = (plan: FilePlan) => plan.pieces.reduce((n, p) => n + p.length, 0);
