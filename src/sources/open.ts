@@ -53,12 +53,12 @@ const readers: Record<FormatName, Reader> = {
   },
 };
 
-/** Opens a parameter file, telling its format by its first bytes, and lists its parameters. */
-export async function openSource(path: string, scope = ''): Promise<OpenedSource> {
+/** Opens a parameter file, telling its format by its first bytes (unless `as` names it), and lists its parameters. */
+export async function openSource(path: string, scope = '', as?: FormatName): Promise<OpenedSource> {
   const file = await RandomAccessFile.open(path);
   try {
     const head = await file.read(0, Math.min(SNIFF_BYTES, file.size), 'file header');
-    const format = detectFormat(head);
+    const format = as ?? detectFormat(head);
     if (format === undefined) throw new FormatError(path, 0, describeHead(head));
     return { path, format, ...(await readers[format](file, scope)) };
   } finally {

@@ -1,0 +1,134 @@
+import { readFile } from 'node:fs/promises';
+import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
+import type { z } from 'zod';
+import { suggest } from '../did-you-mean.js';
+import { UsageError } from '../errors.js';
+import { jobSchema, type Job } from './schema.js';
+
+export type DocPath = (string | number)[];
+
+/** A validated job and a way back from any place in it to its line and column. */
+export interface JobFile {
+  path: string;
+  job: Job;
+  /** `FILE:LINE:COLUMN` of the value at `at` (or of the nearest enclosing one that exists). */
+  locate(at: DocPath): string;
+}
+
+/** `sinks[0].irpa.path` */
+export function describePath(at: DocPath): string {
+  return at.map((k, i) => (typeof k === 'number' ? `[${k}]` : i === 0 ? k : `.${k}`)).join('');
+}
+
+/** Reads and validates a job file; every problem found is reported at once, each with its place. */
+export async function loadJob(path: string): Promise<JobFile> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read job file '${path}': ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  return parseJob(path, text);
+}
+
+export function parseJob(path: string, text: string): JobFile {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  const where = (offset: number) => {
+    const { line, col } = lines.linePos(offset);
+    return `${path}:${line}:${col}`;
+  };
+  if (doc.errors.length > 0) {
+    throw new UsageError(doc.errors.map((e) => `${where(e.pos[0])}: bad YAML: ${e.message.split('\n')[0]}`).join('\n'));
+  }
+  let raw: unknown;
+  try {
+    // A cap on alias expansion: a small file cannot grow into a huge document.
+    raw = doc.toJS({ maxAliasCount: 1000 });
+  } catch (error) {
+    throw new UsageError(`${path}: bad YAML: ${(error as Error).message}`);
+  }
+  const locate = (at: DocPath) => where(offsetOf(doc, at));
+  const result = jobSchema.safeParse(raw ?? {});
+  if (!result.success) {
+    throw new UsageError(result.error.issues.flatMap((issue) => describeIssue(doc, issue, locate, where)).join('\n'));
+  }
+  return { path, job: result.data, locate };
+}
+
+/** The start of the node at `at`, or of its nearest ancestor present in the document. */
+function offsetOf(doc: Document, at: DocPath): number {
+  for (let n = at.length; n >= 0; --n) {
+    const node = n === 0 ? doc.contents : doc.getIn(at.slice(0, n), true);
+    const range = (node as { range?: [number, number, number] } | undefined)?.range;
+    if (range) return range[0];
+  }
+  return 0;
+}
+
+type Issue = z.core.$ZodIssue;
+
+function describeIssue(doc: Document, issue: Issue, locate: (at: DocPath) => string, where: (offset: number) => string): string[] {
+  const at = issue.path as DocPath;
+  const place = describePath(at) || 'the job';
+  if (issue.code === 'unrecognized_keys') {
+    const map = at.length === 0 ? doc.contents : doc.getIn(at, true);
+    const known = isMap(map) ? knownKeys(at) : [];
+    return issue.keys.map((key) => {
+      const pair = isMap(map) ? map.items.find((p) => isScalar(p.key) && p.key.value === key) : undefined;
+      const offset = (pair?.key as { range?: number[] } | undefined)?.range?.[0];
+      const location = offset === undefined ? locate(at) : where(offset);
+      return `${location}: ${place}: unknown key '${key}'${suggest(key, known, '')}`;
+    });
+  }
+  return [`${locate(at)}: ${place}: ${explain(issue)}`];
+}
+
+/** What went wrong, in words: the expected types of a union, zod's message otherwise. */
+function explain(issue: Issue): string {
+  if (issue.code === 'invalid_union') {
+    // A branch whose problems lie deeper than the value itself matched its type: report those.
+    const deeper = issue.errors.find((branch) => branch.length > 0 && branch.every((i) => i.path.length > 0));
+    if (deeper) return `${describePath(deeper[0]!.path as DocPath)}: ${explain(deeper[0]!)}`;
+    const expected = [...new Set(issue.errors.flat().flatMap(expectedTypes))];
+    return expected.length > 0 ? `expected ${expected.join(' or ')}` : 'not a valid value here';
+  }
+  if (issue.code === 'invalid_type') return `expected ${issue.expected}${issue.input === undefined ? ' (missing)' : `, got ${kindOf(issue.input)}`}`;
+  const message = issue.message.replace(/^Invalid input: /, '');
+  return message.charAt(0).toLowerCase() + message.slice(1);
+}
+
+function expectedTypes(issue: Issue): string[] {
+  if (issue.code === 'invalid_type') return [issue.expected === 'record' ? 'a mapping' : issue.expected];
+  if (issue.code === 'invalid_union') return issue.errors.flat().flatMap(expectedTypes);
+  if (issue.code === 'invalid_value') return issue.values.map((v) => JSON.stringify(v));
+  return [];
+}
+
+const kindOf = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'a mapping' : typeof v);
+
+/** The keys the schema allows in the object at `at`. */
+function knownKeys(at: DocPath): string[] {
+  let schema: z.core.$ZodType | undefined = jobSchema;
+  const step = (s: z.core.$ZodType | undefined, key: string | number | undefined): z.core.$ZodType | undefined => {
+    const def = (s as { _zod?: { def: Record<string, unknown> } } | undefined)?._zod?.def;
+    if (!def) return undefined;
+    if (def.type === 'optional' || def.type === 'nullable' || def.type === 'default') return step(def.innerType as z.core.$ZodType, key);
+    if (def.type === 'union') {
+      for (const option of def.options as z.core.$ZodType[]) {
+        const found = step(option, key);
+        if (found) return found;
+      }
+      return undefined;
+    }
+    if (key === undefined) return def.type === 'object' ? s : undefined;
+    if (def.type === 'object') return (def.shape as Record<string, z.core.$ZodType>)[key as string];
+    if (def.type === 'array') return def.element as z.core.$ZodType;
+    if (def.type === 'record') return def.valueType as z.core.$ZodType;
+    return undefined;
+  };
+  for (const key of at) schema = step(schema, key);
+  const object = step(schema, undefined);
+  const shape = (object as { _zod?: { def: { shape?: Record<string, unknown> } } } | undefined)?._zod?.def.shape;
+  return shape ? Object.keys(shape) : [];
+}

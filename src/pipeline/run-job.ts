@@ -1,0 +1,148 @@
+import { mkdir } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { from, lastValueFrom, toArray, type OperatorFunction } from 'rxjs';
+import { glob, isDynamicPattern } from 'tinyglobby';
+import { parseByteSize } from '../cli/byte-size.js';
+import { loadIndex, type ParameterFileRef } from '../cli/parameters-flag.js';
+import { UsageError } from '../errors.js';
+import { writeDirectoryAtomically } from '../io/atomic-directory.js';
+import type { Parameter } from '../model/parameter.js';
+import { IoScheduler, type SchedulerOptions } from '../scheduler/io-scheduler.js';
+import type { ProgressState } from '../scheduler/progress.js';
+import { writeFiles } from '../sinks/container-writer.js';
+import type { FilePlan } from '../sinks/file-plan.js';
+import type { OpenedSource } from '../sources/open.js';
+import { flattenScopes } from '../transforms/flatten-scopes.js';
+import { describePath, type DocPath, type JobFile } from './load.js';
+import type { Job } from './schema.js';
+import { planSink, type PlannedSink } from './sinks.js';
+import { transformsOperator } from './transforms.js';
+import { Variables } from './variables.js';
+
+export interface RunOptions {
+  /** `--set name=value` values. */
+  sets?: Map<string, string>;
+  env?: NodeJS.ProcessEnv;
+  /** Plan only: open the sources, lay out every output, write nothing. */
+  dryRun?: boolean;
+  warn?: (message: string) => void;
+  note?: (message: string) => void;
+  onProgress?: (state: ProgressState) => void;
+  /** Called once the plan is known, before any byte moves (to size a progress bar). */
+  onPlan?: (plan: JobPlan) => void | Promise<void>;
+}
+
+export interface JobPlan {
+  sources: OpenedSource[];
+  sinks: PlannedSink[];
+  scheduler: IoScheduler;
+}
+
+export interface JobResult extends JobPlan {
+  /** Bytes read from the sources: each needed range once, however many sinks use it. */
+  bytesRead: number;
+  /** Payload bytes written, all sinks together. */
+  bytesWritten: number;
+}
+
+/**
+ * Runs a job: opens its sources (globs expanded, paths relative to the job
+ * file), applies the job's transforms, then each sink's own, lays out every
+ * output, and writes them all in one pass over the inputs. Every output
+ * appears only once all are complete.
+ */
+export async function runJob(file: JobFile, options: RunOptions = {}): Promise<JobResult> {
+  const { job, locate } = file;
+  const warn = options.warn ?? (() => undefined);
+  const variables = new Variables(file, options.sets ?? new Map(), options.env ?? process.env);
+  const base = dirname(file.path);
+  const resolvePath = (path: string) => (isAbsolute(path) ? path : join(base, path));
+
+  const refs = await sourceRefs(variables.substitute(job.sources, ['sources']), resolvePath, locate);
+  const { index, sources } = await loadIndex(refs, options.note);
+  variables.learnMetadata(sources);
+  const transforms = variables.substitute(job.transforms ?? [], ['transforms']);
+  const sinks = variables.substitute(job.sinks, ['sinks']);
+  const scheduler = new IoScheduler(schedulerOptions(variables.substitute(job.options ?? {}, ['options']), locate));
+
+  const edited = await collect(index.all(), transformsOperator(transforms, ['transforms'], locate, warn));
+  const planned: PlannedSink[] = [];
+  for (const [i, sink] of sinks.entries()) {
+    const own = Object.values(sink)[0]!.transforms ?? [];
+    const at: DocPath = ['sinks', i, Object.keys(sink)[0]!];
+    const parameters = await collect(edited, transformsOperator(own, [...at, 'transforms'], locate, warn), flattenScopes());
+    planned.push(planSink(sink, parameters, sources, resolvePath, ['sinks', i], locate, warn));
+  }
+  refuseSharedTargets(planned, locate);
+  const plan = { sources, sinks: planned, scheduler };
+  await options.onPlan?.(plan);
+  if (options.dryRun) return { ...plan, bytesRead: 0, bytesWritten: 0 };
+
+  // Outputs may name directories that do not exist yet (build/ci/model.irpa).
+  for (const sink of planned) await mkdir(dirname(sink.target), { recursive: true });
+  const bytesWritten = await inDirectories(planned, (files) => writeFiles(files, { scheduler, ...(options.onProgress ? { onProgress: options.onProgress } : {}) }));
+  return { ...plan, bytesRead: scheduler.bytesRead, bytesWritten };
+}
+
+function collect(parameters: Parameter[], ...operators: OperatorFunction<Parameter, Parameter>[]): Promise<Parameter[]> {
+  return lastValueFrom(from(parameters).pipe(...(operators as [OperatorFunction<Parameter, Parameter>]), toArray()));
+}
+
+/** Each source as files: a glob must match at least one. */
+async function sourceRefs(list: Job['sources'], resolvePath: (path: string) => string, locate: (at: DocPath) => string): Promise<ParameterFileRef[]> {
+  const refs: ParameterFileRef[] = [];
+  for (const [i, source] of list.entries()) {
+    const path = resolvePath(source.path);
+    const paths = isDynamicPattern(path) ? (await glob(path, { absolute: false, onlyFiles: true, expandDirectories: false })).sort() : [path];
+    if (paths.length === 0) throw new UsageError(`${locate(['sources', i, 'path'])}: ${describePath(['sources', i, 'path'])}: '${source.path}' matches no file`);
+    for (const p of paths) refs.push({ path: p, scope: source.scope ?? '', format: source.format });
+  }
+  return refs;
+}
+
+function schedulerOptions(options: NonNullable<Job['options']>, locate: (at: DocPath) => string): SchedulerOptions {
+  const bytes = (name: 'budget' | 'chunk') => {
+    const value = options[name];
+    if (value === undefined || typeof value === 'number') return value;
+    try {
+      return parseByteSize(name, value);
+    } catch (error) {
+      throw new UsageError(`${locate(['options', name])}: options.${name}: ${(error as Error).message}`);
+    }
+  };
+  return { budgetBytes: bytes('budget'), chunkBytes: bytes('chunk'), concurrency: options.concurrency, kernelCopy: options['kernel-copy'] };
+}
+
+/** Two sinks writing one path would overwrite each other. */
+function refuseSharedTargets(sinks: PlannedSink[], locate: (at: DocPath) => string): void {
+  const seen = new Map<string, number>();
+  sinks.forEach((sink, i) => {
+    const paths = [sink.target, ...sink.files.map((f) => f.path)].map((p) => resolve(p));
+    for (const path of new Set(paths)) {
+      const other = seen.get(path);
+      if (other !== undefined && other !== i) throw new UsageError(`${locate(['sinks', i])}: sinks[${i}] writes ${path}, as sinks[${other}] does`);
+      seen.set(path, i);
+    }
+  });
+}
+
+/**
+ * Writes every sink's files together; a shard set's go into a temporary
+ * directory moved into place once all are complete.
+ */
+async function inDirectories(sinks: PlannedSink[], write: (files: FilePlan[]) => Promise<number>): Promise<number> {
+  const files: FilePlan[] = [];
+  const enter = async (i: number): Promise<number> => {
+    if (i === sinks.length) return write(files);
+    const sink = sinks[i]!;
+    if (!sink.dir) {
+      files.push(...sink.files);
+      return enter(i + 1);
+    }
+    return writeDirectoryAtomically(sink.target, sink.dir.force, async (temp) => {
+      files.push(...sink.files.map((f) => ({ ...f, path: join(temp, basename(f.path)) })));
+      return enter(i + 1);
+    });
+  };
+  return enter(0);
+}

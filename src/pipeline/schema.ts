@@ -1,0 +1,93 @@
+import { z } from 'zod';
+
+/**
+ * The job file's shape. Keys are kebab-case like the command-line flags, and
+ * the values take the flags' grammar (`*.bias`, `OLD=NEW`, `KEY=f32=1.5`,
+ * `2GiB`), so a command line and its job file read alike. Unknown keys are
+ * errors everywhere.
+ */
+const text = z.string().min(1, 'must not be empty');
+const oneOrMany = z.union([text, z.array(text).min(1)]);
+/** Bytes: a count or a size with units (`64MiB`, `500MB`). */
+const size = z.union([z.number().int().positive(), text]);
+
+const variable = z.union([
+  z.string(),
+  z.strictObject({
+    default: z.string().optional(),
+    env: text.optional().describe('read from this environment variable'),
+    metadata: text.optional().describe("read from the sources' metadata (a GGUF key, a safetensors __metadata__ key)"),
+  }),
+]);
+
+const source = z.strictObject({
+  path: text.describe('a file, or a glob matching files'),
+  scope: z.string().optional(),
+  format: z.enum(['irpa', 'gguf', 'safetensors', 'safetensors-index']).optional(),
+});
+
+export const TRANSFORM_KINDS = ['exclude', 'include', 'rename', 'strip', 'splat', 'realign'] as const;
+
+/** One transform: an object with exactly one of these keys. */
+const transform = z
+  .strictObject({
+    exclude: oneOrMany,
+    include: oneOrMany,
+    rename: z.union([oneOrMany, z.record(z.string(), text)]),
+    strip: z.union([z.literal(true), z.strictObject({ keep: oneOrMany.optional() })]),
+    splat: oneOrMany,
+    realign: z.union([z.number().int().positive(), oneOrMany]),
+  })
+  .partial()
+  .refine((t) => Object.keys(t).length === 1, { message: `a transform is one of: ${TRANSFORM_KINDS.join(', ')}` });
+
+const transforms = z.array(transform).optional();
+
+const fileSink = {
+  path: text,
+  transforms,
+};
+
+export const SINK_KINDS = ['irpa', 'safetensors', 'gguf', 'shards'] as const;
+
+const sink = z
+  .strictObject({
+    irpa: z.strictObject({ ...fileSink, alignment: z.number().int().positive().optional(), 'tensor-metadata': z.boolean().optional() }),
+    safetensors: z.strictObject({ ...fileSink, 'raw-dtype': text.optional() }),
+    gguf: z.strictObject({ ...fileSink, 'raw-dtype': text.optional() }),
+    shards: z.strictObject({
+      dir: text,
+      format: z.enum(['irpa', 'safetensors', 'gguf']).optional(),
+      'max-shard-size': size.optional(),
+      'max-shard-params': z.number().int().positive().optional(),
+      shards: z.number().int().min(1).max(99999).optional(),
+      prefix: z.string().regex(/^[\w-][\w.-]*$/, "letters, digits, '.', '_' and '-' only").optional(),
+      force: z.boolean().optional(),
+      'raw-dtype': text.optional(),
+      'tensor-metadata': z.boolean().optional(),
+      transforms,
+    }),
+  })
+  .partial()
+  .refine((s) => Object.keys(s).length === 1, { message: `a sink is one of: ${SINK_KINDS.join(', ')}` });
+
+export const jobSchema = z.strictObject({
+  description: z.string().optional(),
+  variables: z.record(z.string().regex(/^[A-Za-z_][\w.-]*$/, 'a variable name is letters, digits, _, . and -'), variable).optional(),
+  sources: z.array(source).min(1, 'a job needs at least one source'),
+  transforms,
+  sinks: z.array(sink).min(1, 'a job needs at least one sink'),
+  options: z
+    .strictObject({
+      budget: size.optional(),
+      chunk: size.optional(),
+      concurrency: z.number().int().min(1).max(64).optional(),
+      'kernel-copy': z.boolean().optional(),
+    })
+    .optional(),
+});
+
+export type Job = z.infer<typeof jobSchema>;
+export type JobTransform = z.infer<typeof transform>;
+export type JobSink = z.infer<typeof sink>;
+export type JobSource = z.infer<typeof source>;

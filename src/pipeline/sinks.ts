@@ -1,0 +1,83 @@
+import { parseByteSize } from '../cli/byte-size.js';
+import { ParamflowError, UsageError } from '../errors.js';
+import type { Parameter } from '../model/parameter.js';
+import type { FilePlan } from '../sinks/file-plan.js';
+import { planGgufFile } from '../sinks/gguf-writer.js';
+import { planIrpaFile } from '../sinks/irpa-writer.js';
+import { planSafetensorsFile } from '../sinks/safetensors-writer.js';
+import type { ShardPolicy } from '../sinks/shard-plan.js';
+import { planShardSet } from '../sinks/shard-set-writer.js';
+import { ggufMetadataOf, safetensorsMetadataOf } from '../sinks/source-metadata.js';
+import type { OpenedSource } from '../sources/open.js';
+import { describePath, type DocPath } from './load.js';
+import type { JobSink } from './schema.js';
+
+export type SinkKind = keyof JobSink;
+
+/** A sink with its files planned: `dir` for a shard set (written as one directory), else its one file. */
+export interface PlannedSink {
+  kind: SinkKind;
+  /** The file, or the directory of a shard set. */
+  target: string;
+  dir?: { force: boolean };
+  parameters: Parameter[];
+  files: FilePlan[];
+}
+
+export function sinkKind(sink: JobSink): SinkKind {
+  return Object.keys(sink)[0] as SinkKind;
+}
+
+/** Lays out a sink's files for its parameters: every check a writer makes happens here, before anything is written. */
+export function planSink(
+  sink: JobSink,
+  parameters: Parameter[],
+  sources: OpenedSource[],
+  resolvePath: (path: string) => string,
+  at: DocPath,
+  locate: (at: DocPath) => string,
+  warn: (message: string) => void,
+): PlannedSink {
+  const kind = sinkKind(sink);
+  try {
+    if (sink.irpa) {
+      const path = resolvePath(sink.irpa.path);
+      return { kind, target: path, parameters, files: [planIrpaFile(path, parameters, { alignment: sink.irpa.alignment, tensorMetadata: sink.irpa['tensor-metadata'] ?? false }).plan] };
+    }
+    if (sink.safetensors) {
+      const path = resolvePath(sink.safetensors.path);
+      return { kind, target: path, parameters, files: [planSafetensorsFile(path, parameters, { rawDtype: sink.safetensors['raw-dtype'], metadata: safetensorsMetadataOf(sources) })] };
+    }
+    if (sink.gguf) {
+      const path = resolvePath(sink.gguf.path);
+      return { kind, target: path, parameters, files: [planGgufFile(path, parameters, { rawDtype: sink.gguf['raw-dtype'], kv: ggufMetadataOf(sources) })] };
+    }
+    const shards = sink.shards!;
+    const dir = resolvePath(shards.dir);
+    const files = planShardSet(dir, parameters, {
+      format: shards.format ?? 'irpa',
+      policy: shardPolicy(shards),
+      prefix: shards.prefix ?? 'model',
+      rawDtype: shards['raw-dtype'],
+      tensorMetadata: shards['tensor-metadata'] ?? false,
+      kv: ggufMetadataOf(sources),
+      metadata: safetensorsMetadataOf(sources),
+      warn,
+    });
+    return { kind, target: dir, dir: { force: shards.force ?? false }, parameters, files };
+  } catch (error) {
+    if (!(error instanceof ParamflowError)) throw error;
+    // A usage problem belongs to the job file; a data problem (a dtype a format cannot hold) to the data.
+    if (error instanceof UsageError) throw new UsageError(`${locate([...at, kind])}: ${describePath([...at, kind])}: ${error.message}`);
+    throw error;
+  }
+}
+
+function shardPolicy(shards: NonNullable<JobSink['shards']>): ShardPolicy {
+  const size = shards['max-shard-size'];
+  const given = [size, shards['max-shard-params'], shards.shards].filter((v) => v !== undefined).length;
+  if (given !== 1) throw new UsageError('give one of max-shard-size, max-shard-params or shards');
+  if (size !== undefined) return { maxShardBytes: typeof size === 'number' ? size : parseByteSize('max-shard-size', size) };
+  if (shards['max-shard-params'] !== undefined) return { maxShardParams: shards['max-shard-params'] };
+  return { shards: shards.shards! };
+}

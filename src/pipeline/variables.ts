@@ -1,0 +1,98 @@
+import { UsageError } from '../errors.js';
+import type { OpenedSource } from '../sources/open.js';
+import { describePath, type DocPath, type JobFile } from './load.js';
+
+/**
+ * `${name}` in any string of a job. A value comes from `--set name=value`,
+ * else from the job's `variables:` (a default, an environment variable, or a
+ * key of the sources' metadata). `$${` is a literal `${`. Metadata is known
+ * only once the sources are open, so source paths cannot use it.
+ */
+const REFERENCE = /\$(\$?)\{([^}]*)\}/g;
+
+export class Variables {
+  private readonly values = new Map<string, string>();
+  /** Variables read from source metadata, by name: the metadata key and a fallback. */
+  private readonly fromMetadata = new Map<string, { key: string; fallback?: string }>();
+
+  constructor(
+    private readonly file: JobFile,
+    sets: Map<string, string>,
+    env: NodeJS.ProcessEnv,
+  ) {
+    for (const [name, spec] of Object.entries(file.job.variables ?? {})) {
+      if (sets.has(name)) continue;
+      if (typeof spec === 'string') this.values.set(name, spec);
+      else if (spec.env !== undefined && env[spec.env] !== undefined) this.values.set(name, env[spec.env]!);
+      else if (spec.metadata !== undefined) this.fromMetadata.set(name, { key: spec.metadata, fallback: spec.default });
+      else if (spec.default !== undefined) this.values.set(name, spec.default);
+      else if (spec.env !== undefined) this.unset.set(name, `environment variable ${spec.env} is not set`);
+    }
+    for (const [name, value] of sets) this.values.set(name, value);
+  }
+
+  /** Why a declared variable has no value, for the message. */
+  private readonly unset = new Map<string, string>();
+
+  /** Takes metadata variables' values from the opened sources (the first that has the key). */
+  learnMetadata(sources: OpenedSource[]): void {
+    for (const [name, { key, fallback }] of this.fromMetadata) {
+      const value = metadataValue(sources, key) ?? fallback;
+      if (value !== undefined) this.values.set(name, value);
+      else this.unset.set(name, `no source has metadata key '${key}'`);
+    }
+    this.fromMetadata.clear();
+  }
+
+  /** A copy of `value` with every reference replaced; all missing variables are reported at once. */
+  substitute<T>(value: T, at: DocPath): T {
+    const errors: string[] = [];
+    const result = this.walk(value, at, errors);
+    if (errors.length > 0) throw new UsageError(errors.join('\n'));
+    return result;
+  }
+
+  private walk<T>(value: T, at: DocPath, errors: string[]): T {
+    if (typeof value === 'string') return this.expand(value, at, errors) as T;
+    if (Array.isArray(value)) return value.map((v, i) => this.walk(v, [...at, i], errors)) as T;
+    if (value !== null && typeof value === 'object') {
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.walk(v, [...at, k], errors)])) as T;
+    }
+    return value;
+  }
+
+  private expand(text: string, at: DocPath, errors: string[]): string {
+    return text.replace(REFERENCE, (whole, escaped: string, name: string) => {
+      if (escaped) return whole.slice(1);
+      const value = this.values.get(name);
+      if (value !== undefined) return value;
+      const where = `${this.file.locate(at)}: ${describePath(at)}`;
+      if (this.fromMetadata.has(name)) errors.push(`${where}: \${${name}} comes from the sources' metadata, which is not known yet here`);
+      else if (this.unset.has(name)) errors.push(`${where}: \${${name}} has no value: ${this.unset.get(name)}; pass --set ${name}=VALUE`);
+      else errors.push(`${where}: \${${name}} is not set: declare it under variables: or pass --set ${name}=VALUE`);
+      return whole;
+    });
+  }
+}
+
+/** A metadata value as text: a GGUF key/value (scalars only) or a safetensors `__metadata__` entry. */
+function metadataValue(sources: OpenedSource[], key: string): string | undefined {
+  for (const source of sources) {
+    const kv = source.gguf?.kv.get(key);
+    if (kv && ['string', 'number', 'boolean', 'bigint'].includes(typeof kv.value)) return String(kv.value);
+    const text = source.safetensorsMetadata?.[key];
+    if (text !== undefined) return text;
+  }
+  return undefined;
+}
+
+/** `--set name=value` flags as a map. */
+export function parseSets(values: string[]): Map<string, string> {
+  const sets = new Map<string, string>();
+  for (const value of values) {
+    const eq = value.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--set=${value}: expected NAME=VALUE`);
+    sets.set(value.slice(0, eq), value.slice(eq + 1));
+  }
+  return sets;
+}
