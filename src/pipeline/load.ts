@@ -49,9 +49,14 @@ export function parseJob(path: string, text: string): JobFile {
     throw new UsageError(`${path}: bad YAML: ${(error as Error).message}`);
   }
   const locate = (at: DocPath) => where(offsetOf(doc, at));
-  const result = jobSchema.safeParse(raw ?? {});
+  const result = jobSchema.safeParse(raw ?? {}, { reportInput: true });
   if (!result.success) {
-    throw new UsageError(result.error.issues.flatMap((issue) => describeIssue(doc, issue, locate, where)).join('\n'));
+    const issues = result.error.issues;
+    // "a sink is one of ..." explains an unknown key at the same place: say it once, with the key.
+    const unknownAt = new Set(issues.filter((i) => i.code === 'unrecognized_keys').map((i) => describePath(i.path as DocPath)));
+    const kinds = new Map(issues.filter((i) => i.code === 'custom').map((i) => [describePath(i.path as DocPath), i.message]));
+    const shown = issues.filter((i) => !(i.code === 'custom' && unknownAt.has(describePath(i.path as DocPath))));
+    throw new UsageError(shown.flatMap((issue) => describeIssue(doc, issue, locate, where, kinds.get(describePath(issue.path as DocPath)))).join('\n'));
   }
   return { path, job: result.data, locate };
 }
@@ -68,7 +73,7 @@ function offsetOf(doc: Document, at: DocPath): number {
 
 type Issue = z.core.$ZodIssue;
 
-function describeIssue(doc: Document, issue: Issue, locate: (at: DocPath) => string, where: (offset: number) => string): string[] {
+function describeIssue(doc: Document, issue: Issue, locate: (at: DocPath) => string, where: (offset: number) => string, kinds?: string): string[] {
   const at = issue.path as DocPath;
   const place = describePath(at) || 'the job';
   if (issue.code === 'unrecognized_keys') {
@@ -78,7 +83,8 @@ function describeIssue(doc: Document, issue: Issue, locate: (at: DocPath) => str
       const pair = isMap(map) ? map.items.find((p) => isScalar(p.key) && p.key.value === key) : undefined;
       const offset = (pair?.key as { range?: number[] } | undefined)?.range?.[0];
       const location = offset === undefined ? locate(at) : where(offset);
-      return `${location}: ${place}: unknown key '${key}'${suggest(key, known, '')}`;
+      const hint = suggest(key, known, '') || (kinds ? `; ${kinds}` : '');
+      return `${location}: ${place}: unknown key '${key}'${hint}`;
     });
   }
   return [`${locate(at)}: ${place}: ${explain(issue)}`];
@@ -93,19 +99,22 @@ function explain(issue: Issue): string {
     const expected = [...new Set(issue.errors.flat().flatMap(expectedTypes))];
     return expected.length > 0 ? `expected ${expected.join(' or ')}` : 'not a valid value here';
   }
-  if (issue.code === 'invalid_type') return `expected ${issue.expected}${issue.input === undefined ? ' (missing)' : `, got ${kindOf(issue.input)}`}`;
+  if (issue.code === 'invalid_type') return `expected ${typeName(issue.expected)}${issue.input === undefined ? ' (missing)' : `, got ${kindOf(issue.input)}`}`;
   const message = issue.message.replace(/^Invalid input: /, '');
   return message.charAt(0).toLowerCase() + message.slice(1);
 }
 
 function expectedTypes(issue: Issue): string[] {
-  if (issue.code === 'invalid_type') return [issue.expected === 'record' ? 'a mapping' : issue.expected];
+  if (issue.code === 'invalid_type') return [typeName(issue.expected)];
   if (issue.code === 'invalid_union') return issue.errors.flat().flatMap(expectedTypes);
   if (issue.code === 'invalid_value') return issue.values.map((v) => JSON.stringify(v));
   return [];
 }
 
-const kindOf = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'a mapping' : typeof v);
+const TYPE_NAMES: Record<string, string> = { string: 'a string', array: 'a list', number: 'a number', int: 'a whole number', boolean: 'true or false', object: 'a mapping', record: 'a mapping' };
+const typeName = (t: string) => TYPE_NAMES[t] ?? t;
+
+const kindOf = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'a mapping' : typeName(typeof v));
 
 /** The keys the schema allows in the object at `at`. */
 function knownKeys(at: DocPath): string[] {

@@ -1,0 +1,207 @@
+import test from 'ava';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseJob } from '../src/pipeline/load.js';
+import { runJob } from '../src/pipeline/run-job.js';
+import { runCli } from './helpers/cli.js';
+import { inTempDir, repoRoot, sharedDir } from './helpers/paths.js';
+import { safetensorsFile } from './helpers/safetensors-bytes.js';
+
+const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+const fileHash = async (path: string) => sha256(await readFile(path));
+
+/** Each parameter's key, length and sha256, as dump reports them. */
+async function fingerprint(...paths: string[]): Promise<string[]> {
+  const r = await runCli(['dump', ...paths.map((p) => `--parameters=${p}`), '--json', '--hash']);
+  if (r.code !== 0) throw new Error(r.stderr);
+  return r.stdout.trim().split('\n').map((l) => JSON.parse(l)).map((o) => `${o.key} ${o.length} ${o.sha256}`);
+}
+
+async function runYaml(dir: string, yaml: string, ...args: string[]) {
+  const job = join(dir, 'job.yaml');
+  await writeFile(job, yaml);
+  return runCli(['run', job, ...args]);
+}
+
+const model = () =>
+  safetensorsFile(
+    Array.from({ length: 24 }, (_, i) => ({ name: `layers.${i}.${i % 3 === 0 ? 'bias' : 'weight'}`, dtype: 'F32', shape: [1000 + 37 * i], payload: randomBytes(4 * (1000 + 37 * i)) })),
+    { format: 'pt' },
+  );
+
+test('convert and its job file write the same bytes', async (t) => {
+  await inTempDir(async (dir) => {
+    await writeFile(join(dir, 'model.safetensors'), model());
+    const flags = ['--exclude=layers.3.bias', '--rename=layers.1.weight=first', '--splat=layers.2.weight=f32=1.5', '--align=*.weight=4096'];
+    const cli = await runCli(['convert', `--parameters=${join(dir, 'model.safetensors')}`, ...flags, `--output=${join(dir, 'cli.irpa')}`, '--quiet']);
+    t.is(cli.code, 0, cli.stderr);
+    const job = await runYaml(
+      dir,
+      `sources: [{ path: model.safetensors }]
+transforms:
+  - exclude: layers.3.bias
+  - rename: { layers.1.weight: first }
+  - splat: layers.2.weight=f32=1.5
+  - realign: "*.weight=4096"
+sinks: [{ irpa: { path: job.irpa } }]
+`,
+      '--quiet',
+    );
+    t.is(job.code, 0, job.stderr);
+    t.is(await fileHash(join(dir, 'job.irpa')), await fileHash(join(dir, 'cli.irpa')));
+  });
+});
+
+test('convert to safetensors and GGUF, and reshard, give the same bytes as their job files', async (t) => {
+  await inTempDir(async (dir) => {
+    const gguf = join(sharedDir, 'real/gguf/stories260K.gguf');
+    for (const format of ['safetensors', 'gguf']) {
+      const r = await runCli(['convert', `--parameters=${gguf}`, `--format=${format}`, '--raw-dtype=U8', `--output=${join(dir, `cli.${format}`)}`, '--quiet']);
+      t.is(r.code, 0, r.stderr);
+    }
+    const r = await runCli(['reshard', `--parameters=${gguf}`, '--format=gguf', '--max-shard-params=16', `--output=${join(dir, 'cli-split')}`, '--prefix=stories260K']);
+    t.is(r.code, 0, r.stderr);
+    const job = await runYaml(
+      dir,
+      `sources: [{ path: ${gguf} }]
+sinks:
+  - safetensors: { path: job.safetensors, raw-dtype: U8 }
+  - gguf: { path: job.gguf }
+  - shards: { dir: job-split, format: gguf, max-shard-params: 16, prefix: stories260K }
+`,
+      '--quiet',
+    );
+    t.is(job.code, 0, job.stderr);
+    for (const format of ['safetensors', 'gguf']) t.is(await fileHash(join(dir, `job.${format}`)), await fileHash(join(dir, `cli.${format}`)), format);
+    const names = await readdir(join(dir, 'cli-split'));
+    t.deepEqual(await readdir(join(dir, 'job-split')), names);
+    for (const name of names) t.is(await fileHash(join(dir, 'job-split', name)), await fileHash(join(dir, 'cli-split', name)), name);
+  });
+});
+
+test('a fan-out job reads each input byte once and each output matches its single-sink run', async (t) => {
+  await inTempDir(async (dir) => {
+    const input = join(dir, 'model.safetensors');
+    await writeFile(input, model());
+    const sinks = [
+      '{ irpa: { path: full.irpa } }',
+      '{ irpa: { path: ci.irpa, transforms: [{ strip: { keep: ["*.bias"] } }] } }',
+      '{ shards: { dir: shards, max-shard-size: 40KiB } }',
+    ];
+    const job = (list: string[]) => parseJob(join(dir, 'job.yaml'), `sources: [{ path: model.safetensors }]\nsinks: [${list.join(', ')}]\n`);
+    const all = await runJob(job(sinks));
+    const payload = all.sources[0]!.parameters.reduce((n, p) => n + p.length, 0);
+    t.is(all.bytesRead, payload, 'every byte of the payload read, none twice');
+    t.true(all.bytesWritten > payload, 'and written to more than one sink');
+    const together = [await fileHash(join(dir, 'full.irpa')), await fileHash(join(dir, 'ci.irpa')), ...(await Promise.all((await readdir(join(dir, 'shards'))).map((n) => fileHash(join(dir, 'shards', n)))))];
+    // Each sink alone, into a fresh directory, gives the same files.
+    const alone: string[] = [];
+    for (const sink of sinks) {
+      await inTempDir(async (other) => {
+        await writeFile(join(other, 'model.safetensors'), await readFile(input));
+        await runJob(parseJob(join(other, 'job.yaml'), `sources: [{ path: model.safetensors }]\nsinks: [${sink}]\n`));
+        for (const name of (await readdir(other)).filter((n) => n !== 'model.safetensors').sort()) {
+          if (name === 'shards') for (const n of await readdir(join(other, name))) alone.push(await fileHash(join(other, name, n)));
+          else alone.push(await fileHash(join(other, name)));
+        }
+      });
+    }
+    t.deepEqual(alone.sort(), together.sort());
+    t.deepEqual(await fingerprint(join(dir, 'full.irpa')), await fingerprint(input));
+  });
+});
+
+test('variables come from --set, defaults, the environment and source metadata', async (t) => {
+  await inTempDir(async (dir) => {
+    const gguf = join(repoRoot, 'examples/tiny.gguf');
+    const r = await runYaml(
+      dir,
+      `variables:
+  dir: { env: PARAMFLOW_TEST_OUT, default: fallback }
+  arch: { metadata: general.architecture }
+  name: model
+sources: [{ path: ${gguf} }]
+sinks: [{ irpa: { path: "\${dir}/\${arch}-\${name}.irpa" } }]
+`,
+      '--set',
+      'name=set',
+      '--quiet',
+    );
+    t.is(r.code, 0, r.stderr);
+    t.true(existsSync(join(dir, 'fallback/tinyllama-set.irpa')));
+  });
+});
+
+const badJobs: [string, string, RegExp][] = [
+  ['bad YAML', 'sources:\n  - path: [a\nsinks: x\n', /job\.yaml:3:1: bad YAML/],
+  ['an unknown transform', 'sources: [{ path: m.safetensors }]\ntransforms:\n  - exlude: x\nsinks: [{ irpa: { path: o.irpa } }]\n', /job\.yaml:3:5: transforms\[0\]: unknown key 'exlude' \(did you mean exclude\?\)/],
+  ['a wrong type', 'sources: [{ path: m.safetensors }]\nsinks:\n  - irpa: { path: o.irpa, alignment: lots }\n', /job\.yaml:3:38: sinks\[0\]\.irpa\.alignment: expected a number, got a string/],
+  ['a missing variable', 'sources: [{ path: m.safetensors }]\nsinks:\n  - irpa: { path: "${nowhere}/o.irpa" }\n', /job\.yaml:3:19: sinks\[0\]\.irpa\.path: \$\{nowhere\} is not set/],
+  ['a glob matching nothing', 'sources:\n  - path: "*.gguf"\nsinks: [{ irpa: { path: o.irpa } }]\n', /job\.yaml:2:11: sources\[0\]\.path: '\*\.gguf' matches no file/],
+  ['an unknown sink', 'sources: [{ path: m.safetensors }]\nsinks:\n  - iprа: { path: o.irpa }\n', /job\.yaml:3:5: sinks\[0\]: unknown key/],
+  ['two sinks on one file', 'sources: [{ path: m.safetensors }]\nsinks: [{ irpa: { path: o.irpa } }, { gguf: { path: o.irpa } }]\n', /sinks\[1\] writes .*o\.irpa, as sinks\[0\] does/],
+];
+
+for (const [what, yaml, message] of badJobs) {
+  test(`${what} is a usage error with its line and column, and nothing is written`, async (t) => {
+    await inTempDir(async (dir) => {
+      await writeFile(join(dir, 'm.safetensors'), model());
+      const r = await runYaml(dir, yaml);
+      t.is(r.code, 2, r.stderr);
+      t.regex(r.stderr, message);
+      t.deepEqual((await readdir(dir)).sort(), ['job.yaml', 'm.safetensors']);
+    });
+  });
+}
+
+test('--dry-run prints every output and its layout and touches nothing', async (t) => {
+  await inTempDir(async (dir) => {
+    await writeFile(join(dir, 'model.safetensors'), model());
+    const r = await runYaml(dir, 'sources: [{ path: model.safetensors }]\nsinks: [{ irpa: { path: out/a.irpa } }, { shards: { dir: out/s, shards: 2 } }]\n', '--dry-run', '--json');
+    t.is(r.code, 0, r.stderr);
+    const plan = JSON.parse(r.stdout);
+    t.true(plan.dryRun);
+    t.is(plan.sources[0].parameters, 24);
+    t.deepEqual(plan.sinks.map((s: { kind: string; files: unknown[] }) => [s.kind, s.files.length]), [['irpa', 1], ['shards', 2]]);
+    t.is(plan.sinks[0].files[0].layout.length, 24);
+    t.false(existsSync(join(dir, 'out')));
+  });
+});
+
+test('a failing sink leaves no output of any sink behind', async (t) => {
+  await inTempDir(async (dir) => {
+    await writeFile(join(dir, 'model.irpa'), await readFile(join(repoRoot, 'examples/tiny.irpa')));
+    // An IRPA input has no dtypes: safetensors output needs raw-dtype, so planning fails before writing.
+    const r = await runYaml(dir, 'sources: [{ path: model.irpa }]\nsinks: [{ irpa: { path: a.irpa } }, { safetensors: { path: b.safetensors } }]\n');
+    t.is(r.code, 1, r.stderr);
+    t.deepEqual((await readdir(dir)).sort(), ['job.yaml', 'model.irpa']);
+  });
+});
+
+test('every example job runs as it is and writes what it promises', async (t) => {
+  await inTempDir(async (dir) => {
+    const jobs = (await readdir(join(repoRoot, 'pipelines'))).filter((n) => n.endsWith('.yaml')).sort();
+    t.deepEqual(jobs, ['gguf-to-irpa.yaml', 'quickstart.yaml', 'realign-for-device.yaml', 'reshard-safetensors.yaml', 'strip-for-ci.yaml']);
+    for (const name of jobs) {
+      const r = await runCli(['run', join(repoRoot, 'pipelines', name), '--set', `out=${join(dir, name)}`, '--quiet']);
+      t.is(r.code, 0, `${name}: ${r.stderr}`);
+    }
+    const tiny = await fingerprint(join(repoRoot, 'examples/tiny.safetensors'));
+    t.deepEqual(await fingerprint(join(dir, 'quickstart.yaml/model.irpa')), tiny);
+    const shards = (await readdir(join(dir, 'quickstart.yaml/shards'))).map((n) => join(dir, 'quickstart.yaml/shards', n));
+    t.deepEqual(await fingerprint(...shards), tiny);
+    t.deepEqual(await fingerprint(join(dir, 'reshard-safetensors.yaml/model.safetensors.index.json')), tiny);
+    t.deepEqual(await fingerprint(join(dir, 'realign-for-device.yaml/model.irpa')), tiny);
+    t.deepEqual(
+      (await fingerprint(join(dir, 'gguf-to-irpa.yaml/tinyllama.irpa'))).map((l) => l.split(' ').slice(1).join(' ')),
+      tiny.map((l) => l.split(' ').slice(1).join(' ')),
+    );
+    const ci = await runCli(['dump', `--parameters=${join(dir, 'quickstart.yaml/model-ci.irpa')}`, '--json']);
+    const storage = ci.stdout.trim().split('\n').map((l) => JSON.parse(l) as { key: string; storage: string });
+    t.true(storage.every((p) => (p.key.includes('norm') ? p.storage === 'data' : p.storage === 'splat')));
+    const stripped = await runCli(['dump', `--parameters=${join(dir, 'strip-for-ci.yaml/model-stripped.irpa')}`, '--json']);
+    t.true(stripped.stdout.trim().split('\n').every((l) => JSON.parse(l).storage === 'splat'));
+  });
+});
