@@ -31,8 +31,7 @@ export function loadParameterIndex(values: string[], note?: (message: string) =>
 }
 
 /** Opens parameter files and indexes them by scope. */
-export async function loadIndex(refs: ParameterFileRef[], note?: (message: string) => void): Promise<LoadedIndex> {
-  const index = new ParameterIndex();
+export async function loadIndex(refs: ParameterFileRef[], note?: (message: string) => void, index = new ParameterIndex()): Promise<LoadedIndex> {
   const sources: OpenedSource[] = [];
   for (const ref of refs) {
     const source = await openSource(ref.path, ref.scope, ref.format);

@@ -32,7 +32,7 @@ const show = (path: string) => {
 
 function planText(plan: JobPlan, dryRun: boolean): string {
   const lines: string[] = [];
-  for (const s of plan.sources) lines.push(`source ${show(s.path)}: ${s.format}, ${s.parameters.length} parameters`);
+  for (const s of plan.sources) lines.push(`source ${s.format === 'create' ? s.name : show(s.name)}: ${s.format}, ${s.parameters} parameters`);
   plan.sinks.forEach((sink, i) => {
     const bytes = sink.files.reduce((n, f) => n + size(f), 0);
     lines.push(`sink ${i + 1} ${sink.kind} ${show(sink.target)}: ${sink.parameters.length} parameters, ${sink.files.length} file${sink.files.length === 1 ? '' : 's'}, ${bytes} bytes`);
@@ -50,7 +50,7 @@ function planText(plan: JobPlan, dryRun: boolean): string {
 
 function planJson(plan: JobPlan) {
   return {
-    sources: plan.sources.map((s) => ({ path: s.path, format: s.format, parameters: s.parameters.length })),
+    sources: plan.sources,
     sinks: plan.sinks.map((sink) => ({
       kind: sink.kind,
       target: sink.target,

@@ -7,10 +7,12 @@ import { loadIndex, type ParameterFileRef } from '../cli/parameters-flag.js';
 import { UsageError } from '../errors.js';
 import { writeDirectoryAtomically } from '../io/atomic-directory.js';
 import type { Parameter } from '../model/parameter.js';
+import { ParameterIndex } from '../model/parameter-index.js';
 import { IoScheduler, type SchedulerOptions } from '../scheduler/io-scheduler.js';
 import type { ProgressState } from '../scheduler/progress.js';
 import { writeFiles } from '../sinks/container-writer.js';
 import type { FilePlan } from '../sinks/file-plan.js';
+import { declaredParameters } from '../sources/declared.js';
 import type { OpenedSource } from '../sources/open.js';
 import { flattenScopes } from '../transforms/flatten-scopes.js';
 import { describePath, type DocPath, type JobFile } from './load.js';
@@ -32,8 +34,15 @@ export interface RunOptions {
   onPlan?: (plan: JobPlan) => void | Promise<void>;
 }
 
+/** What a source gave: a file read, or the parameters a `create` source declared. */
+export interface SourceSummary {
+  name: string;
+  format: string;
+  parameters: number;
+}
+
 export interface JobPlan {
-  sources: OpenedSource[];
+  sources: SourceSummary[];
   sinks: PlannedSink[];
   scheduler: IoScheduler;
 }
@@ -58,8 +67,23 @@ export async function runJob(file: JobFile, options: RunOptions = {}): Promise<J
   const base = dirname(file.path);
   const resolvePath = (path: string) => (isAbsolute(path) ? path : join(base, path));
 
-  const refs = await sourceRefs(variables.substitute(job.sources, ['sources']), resolvePath, locate);
-  const { index, sources } = await loadIndex(refs, options.note);
+  const jobSources = variables.substitute(job.sources, ['sources']);
+  // In the order written, so parameters keep the job's source order.
+  const index = new ParameterIndex();
+  const sources: OpenedSource[] = [];
+  const summaries: SourceSummary[] = [];
+  for (const [i, source] of jobSources.entries()) {
+    if (source.create) {
+      const declared = atPlace(['sources', i, 'create'], locate, () => declaredParameters({ data: list(source.create!.data), splat: list(source.create!.splat) }, source.scope ?? ''));
+      index.addScope(source.scope ?? '');
+      for (const p of declared) index.add(p);
+      summaries.push({ name: `${file.path} sources[${i}]`, format: 'create', parameters: declared.length });
+      continue;
+    }
+    const opened = (await loadIndex(await sourceRefs(source, i, resolvePath, locate), options.note, index)).sources;
+    sources.push(...opened);
+    summaries.push(...opened.map((s) => ({ name: s.path, format: s.format, parameters: s.parameters.length })));
+  }
   variables.learnMetadata(sources);
   const transforms = variables.substitute(job.transforms ?? [], ['transforms']);
   const sinks = variables.substitute(job.sinks, ['sinks']);
@@ -74,7 +98,7 @@ export async function runJob(file: JobFile, options: RunOptions = {}): Promise<J
     planned.push(planSink(sink, parameters, sources, resolvePath, ['sinks', i], locate, warn));
   }
   refuseSharedTargets(planned, locate);
-  const plan = { sources, sinks: planned, scheduler };
+  const plan = { sources: summaries, sinks: planned, scheduler };
   await options.onPlan?.(plan);
   if (options.dryRun) return { ...plan, bytesRead: 0, bytesWritten: 0 };
 
@@ -84,20 +108,28 @@ export async function runJob(file: JobFile, options: RunOptions = {}): Promise<J
   return { ...plan, bytesRead: scheduler.bytesRead, bytesWritten };
 }
 
+const list = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+/** Runs `fn`, placing a usage error it raises at `at` in the job file. */
+function atPlace<T>(at: DocPath, locate: (at: DocPath) => string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (error instanceof UsageError) throw new UsageError(`${locate(at)}: ${describePath(at)}: ${error.message}`);
+    throw error;
+  }
+}
+
 function collect(parameters: Parameter[], ...operators: OperatorFunction<Parameter, Parameter>[]): Promise<Parameter[]> {
   return lastValueFrom(from(parameters).pipe(...(operators as [OperatorFunction<Parameter, Parameter>]), toArray()));
 }
 
-/** Each source as files: a glob must match at least one. */
-async function sourceRefs(list: Job['sources'], resolvePath: (path: string) => string, locate: (at: DocPath) => string): Promise<ParameterFileRef[]> {
-  const refs: ParameterFileRef[] = [];
-  for (const [i, source] of list.entries()) {
-    const path = resolvePath(source.path);
-    const paths = isDynamicPattern(path) ? (await glob(path, { absolute: false, onlyFiles: true, expandDirectories: false })).sort() : [path];
-    if (paths.length === 0) throw new UsageError(`${locate(['sources', i, 'path'])}: ${describePath(['sources', i, 'path'])}: '${source.path}' matches no file`);
-    for (const p of paths) refs.push({ path: p, scope: source.scope ?? '', format: source.format });
-  }
-  return refs;
+/** A file source as files: a glob must match at least one. */
+async function sourceRefs(source: Job['sources'][number], i: number, resolvePath: (path: string) => string, locate: (at: DocPath) => string): Promise<ParameterFileRef[]> {
+  const path = resolvePath(source.path!);
+  const paths = isDynamicPattern(path) ? (await glob(path, { absolute: false, onlyFiles: true, expandDirectories: false })).sort() : [path];
+  if (paths.length === 0) throw new UsageError(`${locate(['sources', i, 'path'])}: ${describePath(['sources', i, 'path'])}: '${source.path}' matches no file`);
+  return paths.map((p) => ({ path: p, scope: source.scope ?? '', format: source.format }));
 }
 
 function schedulerOptions(options: NonNullable<Job['options']>, locate: (at: DocPath) => string): SchedulerOptions {

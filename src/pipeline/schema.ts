@@ -20,11 +20,15 @@ const variable = z.union([
   }),
 ]);
 
-const source = z.strictObject({
-  path: text.describe('a file, or a glob matching files'),
-  scope: z.string().optional(),
-  format: z.enum(['irpa', 'gguf', 'safetensors', 'safetensors-index']).optional(),
-});
+/** A file (or glob) to read, or parameters declared as `paramflow create` takes them. */
+const source = z
+  .strictObject({
+    path: text.optional().describe('a file, or a glob matching files'),
+    create: z.strictObject({ data: oneOrMany.optional(), splat: oneOrMany.optional() }).optional(),
+    scope: z.string().optional(),
+    format: z.enum(['irpa', 'gguf', 'safetensors', 'safetensors-index']).optional(),
+  })
+  .refine((s) => (s.path === undefined) !== (s.create === undefined), { message: 'a source has a path or create, not both' });
 
 export const TRANSFORM_KINDS = ['exclude', 'include', 'rename', 'strip', 'splat', 'realign'] as const;
 
