@@ -39,7 +39,7 @@ function planText(plan: JobPlan, dryRun: boolean): string {
     if (!dryRun) return;
     for (const file of sink.files) {
       lines.push(`  ${show(file.path)}: ${file.parameterCount} parameters, ${file.totalSize} bytes`);
-      for (const e of file.layout) {
+      for (const e of file.layout()) {
         const at = e.offset === undefined ? 'splat'.padStart(25) : `${e.offset}`.padStart(12) + ` - ${e.offset + e.length}`.padEnd(13);
         lines.push(`    ${at} ${String(e.length).padStart(12)} ${e.key}`);
       }
@@ -48,14 +48,15 @@ function planText(plan: JobPlan, dryRun: boolean): string {
   return `${lines.join('\n')}\n`;
 }
 
-function planJson(plan: JobPlan) {
+/** The plan as JSON; each file's layout only for a dry run (a run's summary stays small). */
+function planJson(plan: JobPlan, dryRun: boolean) {
   return {
     sources: plan.sources,
     sinks: plan.sinks.map((sink) => ({
       kind: sink.kind,
       target: sink.target,
       parameters: sink.parameters.length,
-      files: sink.files.map((f) => ({ path: f.path, parameters: f.parameterCount, bytes: f.totalSize, layout: f.layout })),
+      files: sink.files.map((f) => ({ path: f.path, parameters: f.parameterCount, bytes: f.totalSize, ...(dryRun ? { layout: f.layout() } : {}) })),
     })),
   };
 }
@@ -87,7 +88,7 @@ export const run: Command = {
       });
       progress?.stop();
       const seconds = Number(((performance.now() - started) / 1000).toFixed(3));
-      if (json) io.out(`${JSON.stringify({ job: file.path, dryRun, ...planJson(result), bytesRead: result.bytesRead, bytesWritten: result.bytesWritten, seconds })}\n`);
+      if (json) io.out(`${JSON.stringify({ job: file.path, dryRun, ...planJson(result, dryRun), bytesRead: result.bytesRead, bytesWritten: result.bytesWritten, seconds })}\n`);
       else if (!quiet) {
         io.out(planText(result, dryRun));
         io.out(dryRun ? 'dry run: nothing written\n' : `read ${result.bytesRead} bytes, wrote ${result.bytesWritten} payload bytes in ${seconds} s\n`);

@@ -112,6 +112,10 @@ export function planCopies(targets: CopyPiece[][], options: PlanOptions): CopyJo
     }
     jobs.push(...planFills(file, fills, options));
   });
+  if (options.kernelCopyMinBytes === Infinity) {
+    jobs.push(...planReads(reads, options));
+    return jobs;
+  }
   const shared = new Map<string, number>();
   const rangeKey = (p: FilePiece) => `${p.source.path}\0${p.source.offset}\0${p.length}`;
   for (const { piece } of reads) shared.set(rangeKey(piece), (shared.get(rangeKey(piece)) ?? 0) + 1);

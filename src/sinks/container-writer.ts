@@ -33,7 +33,7 @@ export async function writeFiles(plans: FilePlan[], options: ContainerWriteOptio
   // Tags number parameters across all files, for progress.
   let base = 0;
   const pieces: CopyPiece[][] = plans.map((plan) => {
-    const tagged = plan.pieces.map((p) => (p.tag === undefined ? p : { ...p, tag: base + p.tag }));
+    const tagged = base === 0 ? plan.pieces : plan.pieces.map((p) => (p.tag === undefined ? p : { ...p, tag: base + p.tag }));
     base += plan.parameterCount;
     return tagged;
   });

@@ -23,7 +23,7 @@ export interface FilePlan {
   /** Parameters the file holds, those needing no copy included. */
   parameterCount: number;
   /** Where each parameter lies (no offset: stored without bytes, a splat), for plans shown to users. */
-  layout: { key: string; offset: number | undefined; length: number }[];
+  layout(): { key: string; offset: number | undefined; length: number }[];
 }
 
 export function planContainerFile(path: string, parameters: Parameter[], layout: ContainerLayout): FilePlan {
@@ -37,13 +37,13 @@ export function planContainerFile(path: string, parameters: Parameter[], layout:
     if (p.length === 0 || isZeroFill(source)) return;
     pieces.push({ target, length: p.length, source, tag: i });
   });
-  const entries = parameters.map((p, i) => ({ key: p.key, offset: layout.offsets[i], length: p.length }));
+  const entries = () => parameters.map((p, i) => ({ key: p.key, offset: layout.offsets[i], length: p.length }));
   return { path, prefix: layout.prefix, totalSize: layout.totalSize, pieces, parameterCount: parameters.length, layout: entries };
 }
 
 /** A file of known bytes (an index, a manifest). */
 export function planBytesFile(path: string, bytes: Uint8Array): FilePlan {
-  return { path, prefix: bytes, totalSize: bytes.length, pieces: [], parameterCount: 0, layout: [] };
+  return { path, prefix: bytes, totalSize: bytes.length, pieces: [], parameterCount: 0, layout: () => [] };
 }
 
 export const payloadBytes = (plan: FilePlan) => plan.pieces.reduce((n, p) => n + p.length, 0);

@@ -156,7 +156,8 @@ export interface EntryRefs {
 export function encodeEntry(w: ByteWriter, at: number, entry: IrpaEntry, refs: EntryRefs): void {
   w.u64(at, entrySize(entry.type));
   w.u32(at + 8, entry.type);
-  w.u64(at + 12, entry.flags);
+  // The table is written into zeroed memory: a zero flags field (nearly always) needs no BigInt write.
+  if (entry.flags !== 0n) w.u64(at + 12, entry.flags);
   w.u64(at + 20, refs.name.offset);
   w.u64(at + 28, refs.name.length);
   w.u64(at + 36, refs.metadata.offset);
