@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The CLI is bundled into one module at build time: startup reads one file, not hundreds.
-import { main } from '../dist/paramflow.mjs';
+// The CLI is bundled at build time: startup reads a few files, not hundreds, and
+// each command's own modules (the job schema, say) load only when it runs.
+import { main } from '../dist/cli/main.mjs';
 
 process.exitCode = await main(process.argv.slice(2));
