@@ -39,6 +39,18 @@ test('keys with escapes and odd spacing parse; metadata may come anywhere', asyn
   });
 });
 
+test('keys keep file order, numeric ones too, whichever parse reads the header', async (t) => {
+  // Array-index keys are ordered numerically by JSON objects; the file's order must win.
+  const text = '{"10":{"dtype":"U8","shape":[1],"data_offsets":[0,1]},"2":{"dtype":"U8","shape":[1],"data_offsets":[1,2]},"b":{"dtype":"U8","shape":[1],"data_offsets":[2,3]}}';
+  await withFile(safetensorsRaw(undefined, Uint8Array.of(1, 2, 3), text), async (path) => {
+    t.deepEqual((await openSource(path)).parameters.map((p) => p.key), ['10', '2', 'b']);
+  });
+  const metadataNamesOffsets = '{"__metadata__":{"note":"data_offsets"},"w":{"dtype":"U8","shape":[1],"data_offsets":[0,1]}}';
+  await withFile(safetensorsRaw(undefined, Uint8Array.of(1), metadataNamesOffsets), async (path) => {
+    t.deepEqual((await openSource(path)).parameters.map((p) => p.key), ['w']);
+  });
+});
+
 const tensor = (name: string, begin: number, end: number, shape = [(end - begin) / 4]) => ({ [name]: { dtype: 'F32', shape, data_offsets: [begin, end] } });
 
 const BAD: [string, () => Uint8Array, number | undefined, RegExp][] = [
