@@ -1,16 +1,8 @@
 import { from, lastValueFrom, toArray, type OperatorFunction } from 'rxjs';
 import { UsageError } from '../errors.js';
 import type { Parameter } from '../model/parameter.js';
-import { ParameterIndex } from '../model/parameter-index.js';
-import type { FormatName } from '../sources/detect.js';
-import { openSource, type OpenedSource } from '../sources/open.js';
-
-export interface ParameterFileRef {
-  scope: string;
-  path: string;
-  /** Read as this format rather than the one its first bytes suggest. */
-  format?: FormatName;
-}
+import { loadIndex, type LoadedIndex, type ParameterFileRef } from '../sources/load-index.js';
+import type { OpenedSource } from '../sources/open.js';
 
 /** `--parameters=[SCOPE=]FILE`, split at the first `=` as IREE does. */
 export function parseParameterFlag(value: string): ParameterFileRef {
@@ -20,27 +12,9 @@ export function parseParameterFlag(value: string): ParameterFileRef {
   return ref;
 }
 
-export interface LoadedIndex {
-  index: ParameterIndex;
-  sources: OpenedSource[];
-}
-
 /** Opens every file named by --parameters flags and indexes them by scope; `note` hears what is worth telling. */
 export function loadParameterIndex(values: string[], note?: (message: string) => void): Promise<LoadedIndex> {
   return loadIndex(values.map(parseParameterFlag), note);
-}
-
-/** Opens parameter files and indexes them by scope. */
-export async function loadIndex(refs: ParameterFileRef[], note?: (message: string) => void, index = new ParameterIndex()): Promise<LoadedIndex> {
-  const sources: OpenedSource[] = [];
-  for (const ref of refs) {
-    const source = await openSource(ref.path, ref.scope, ref.format);
-    sources.push(source);
-    for (const message of source.notes) note?.(`${source.path}: ${message}`);
-    index.addScope(ref.scope);
-    for (const p of source.parameters) index.add(p);
-  }
-  return { index, sources };
 }
 
 /**

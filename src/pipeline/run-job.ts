@@ -3,7 +3,7 @@ import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { from, lastValueFrom, toArray, type OperatorFunction } from 'rxjs';
 import { glob, isDynamicPattern } from 'tinyglobby';
 import { parseByteSize } from '../cli/byte-size.js';
-import { loadIndex, type ParameterFileRef } from '../cli/parameters-flag.js';
+import { loadIndex, type ParameterFileRef } from '../sources/load-index.js';
 import { UsageError } from '../errors.js';
 import { writeDirectoryAtomically } from '../io/atomic-directory.js';
 import type { Parameter } from '../model/parameter.js';

@@ -77,6 +77,8 @@ export class IoScheduler {
   private kernelCopy: boolean;
   /** Bytes read from source files so far (a fan-out reads each range once). */
   bytesRead = 0;
+  /** System calls issued so far (each read, vectored read, write or kernel copy), to check batching. */
+  readonly calls = { reads: 0, writes: 0 };
 
   constructor(options: SchedulerOptions = {}) {
     this.options = {
@@ -127,22 +129,44 @@ export class IoScheduler {
   gather(spans: { path: string; offset: number; length: number; into: number }[], buffer: Uint8Array, files: FileCache, options: OrderedOptions = {}): Promise<void> {
     return fenced(options.wait, options.signal, async () => {
       const byFile = new Map<string, typeof spans>();
-      for (const s of spans) if (s.length > 0) byFile.set(s.path, [...(byFile.get(s.path) ?? []), s]);
+      for (const s of spans) {
+        if (s.length === 0) continue;
+        const list = byFile.get(s.path);
+        if (list) list.push(s);
+        else byFile.set(s.path, [s]);
+      }
       const tasks: (() => Promise<void>)[] = [];
       for (const [path, list] of byFile) {
         const pieces = list.map((s) => ({ target: s.into, length: s.length, source: { kind: 'file' as const, path, offset: s.offset } }));
         for (const run of adjacentRuns(pieces)) {
-          tasks.push(async () => readRun(await files.get(path), run, (p) => buffer.subarray(p.target, p.target + p.length)));
+          tasks.push(async () => {
+            this.calls.reads += 1;
+            await readRun(await files.get(path), run, (p) => buffer.subarray(p.target, p.target + p.length));
+          });
         }
       }
       await this.runAll(tasks);
     });
   }
 
-  /** Writes places of one buffer to ranges of a target file. */
+  /** Writes places of one buffer to ranges of a target file; ranges adjacent in the file take one vectored write. */
   scatter(buffer: Uint8Array, spans: { from: number; offset: number; length: number }[], target: WritableTarget, options: OrderedOptions = {}): Promise<void> {
     return fenced(options.wait, options.signal, async () => {
-      await this.runAll(spans.filter((s) => s.length > 0).map((s) => () => target.write(buffer.subarray(s.from, s.from + s.length), s.offset)));
+      const runs: (typeof spans)[] = [];
+      for (const s of spans.filter((s) => s.length > 0).sort((a, b) => a.offset - b.offset)) {
+        const last = runs.at(-1)?.at(-1);
+        if (last && last.offset + last.length === s.offset && runs.at(-1)!.length < 512) runs.at(-1)!.push(s);
+        else runs.push([s]);
+      }
+      await this.runAll(
+        runs.map((run) => () => {
+          this.calls.writes += 1;
+          return target.writev(
+            run.map((s) => buffer.subarray(s.from, s.from + s.length)),
+            run[0]!.offset,
+          );
+        }),
+      );
     });
   }
 
@@ -181,6 +205,7 @@ export class IoScheduler {
     while (done < job.length) {
       let n: number;
       try {
+        this.calls.writes += 1;
         n = await copyFileRange(source.fd, job.sourceOffset + done, target.fd, job.target + done, job.length - done);
       } catch (error) {
         throw ioError(target.path, error, 'copy');
@@ -205,11 +230,17 @@ export class IoScheduler {
       const source = await files.get(job.path);
       const bytes = await source.read(job.offset, job.length, 'parameter data', buffer);
       this.bytesRead += job.length;
+      this.calls.reads += 1;
       const byTarget = new Map<number, Placement[]>();
-      for (const p of job.places) byTarget.set(p.file, [...(byTarget.get(p.file) ?? []), p]);
+      for (const p of job.places) {
+        const list = byTarget.get(p.file);
+        if (list) list.push(p);
+        else byTarget.set(p.file, [p]);
+      }
       const writes: Promise<void>[] = [];
       for (const [file, places] of byTarget) {
         for (const run of targetRuns(places)) writes.push(writeRun(targets[file]!, run, bytes));
+      this.calls.writes += writes.length;
       }
       await Promise.all(writes);
       const tags = new Map<number, number>();
@@ -237,6 +268,7 @@ export class IoScheduler {
         cursor = p.target + p.length;
       }
       await target.write(window, job.target);
+      this.calls.writes += 1;
       const tags = job.pieces.filter((p) => p.tag !== undefined).map((p): [number, number] => [p.tag!, p.length]);
       this.report(
         job.pieces.reduce((n, p) => n + p.length, 0),

@@ -1,0 +1,77 @@
+import { open, type FileHandle } from 'node:fs/promises';
+import { ioError } from '../errors.js';
+import type { WritableTarget } from '../scheduler/io-scheduler.js';
+
+/** A file opened for positioned writes in place (never resized). */
+class InPlaceFile implements WritableTarget {
+  constructor(
+    readonly path: string,
+    private readonly handle: FileHandle,
+  ) {}
+
+  get fd(): number {
+    return this.handle.fd;
+  }
+
+  async write(bytes: Uint8Array, position: number): Promise<void> {
+    await this.writev([bytes], position);
+  }
+
+  async writev(buffers: Uint8Array[], position: number): Promise<void> {
+    try {
+      let at = position;
+      let rest = buffers.filter((b) => b.length > 0);
+      while (rest.length > 0) {
+        const { bytesWritten } = await this.handle.writev(rest, at);
+        at += bytesWritten;
+        // A short write: drop what went, go on from there.
+        let skip = bytesWritten;
+        while (rest.length > 0 && skip >= rest[0]!.length) skip -= rest.shift()!.length;
+        if (skip > 0) rest[0] = rest[0]!.subarray(skip);
+      }
+    } catch (error) {
+      throw ioError(this.path, error, 'write');
+    }
+  }
+
+  async sync(): Promise<void> {
+    try {
+      await this.handle.sync();
+    } catch (error) {
+      throw ioError(this.path, error, 'flush');
+    }
+  }
+
+  close(): Promise<void> {
+    return this.handle.close();
+  }
+}
+
+/** Files a provider writes parameters into, each opened once for writing in place. */
+export class WritableFiles {
+  private readonly files = new Map<string, Promise<InPlaceFile>>();
+
+  get(path: string): Promise<InPlaceFile> {
+    let file = this.files.get(path);
+    if (!file) {
+      file = open(path, 'r+').then(
+        (handle) => new InPlaceFile(path, handle),
+        (error) => {
+          throw ioError(path, error, 'open for writing');
+        },
+      );
+      this.files.set(path, file);
+    }
+    return file;
+  }
+
+  async syncAll(): Promise<void> {
+    await Promise.all([...this.files.values()].map(async (f) => (await f).sync()));
+  }
+
+  async closeAll(): Promise<void> {
+    const opened = await Promise.allSettled(this.files.values());
+    this.files.clear();
+    await Promise.all(opened.map((r) => (r.status === 'fulfilled' ? r.value.close() : undefined)));
+  }
+}
