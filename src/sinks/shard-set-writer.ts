@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { GgufKvInput } from '../formats/gguf/encode.js';
 import { GgufValueType } from '../formats/gguf/types.js';
@@ -64,9 +65,14 @@ export function planShardSet(dir: string, parameters: Parameter[], options: Shar
   return plans;
 }
 
-/** Writes a shard set (see planShardSet) in one pass over the inputs. Returns the file names written. */
+/**
+ * Writes a shard set (see planShardSet) in one pass over the inputs, into
+ * `dir` (made if missing). Each file appears only once all are complete.
+ * Returns the file names written.
+ */
 export async function writeShardSet(dir: string, parameters: Parameter[], options: ShardSetOptions): Promise<string[]> {
   const plans = planShardSet(dir, parameters, options);
+  await mkdir(dir, { recursive: true });
   await writeFiles(plans, options.scheduler ? { scheduler: options.scheduler } : {});
   return plans.map((plan) => basename(plan.path));
 }
