@@ -109,6 +109,24 @@ test('an error fails the signal fence and every operation waiting on it; none of
   });
 });
 
+test('an operation with no work still waits on its fence before signalling', async (t) => {
+  await inTempDir(async (dir) => {
+    await withProvider(await trainable(dir), false, async (provider) => {
+      const before = Fence.create('before');
+      const after = Fence.create('after');
+      let signalled = false;
+      const empty = provider.gather('model', [], new Uint8Array(0), { wait: before, signal: after });
+      void after.wait().then(() => (signalled = true));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      t.false(signalled, 'not before its wait fence');
+      before.signal();
+      await empty;
+      await after.wait();
+      t.true(signalled);
+    });
+  });
+});
+
 test('writes are refused into splats, past a parameter, into a read-only provider, and for unknown keys', async (t) => {
   await inTempDir(async (dir) => {
     const path = await trainable(dir);
