@@ -10,6 +10,7 @@ const COMMANDS: { name: string; summary: string; load: () => Promise<Command> }[
   { name: 'convert', summary: 'Convert and edit parameter files into one IRPA, safetensors or GGUF file', load: async () => (await import('./convert.js')).convert },
   { name: 'reshard', summary: 'Split parameter files into a shard set (IRPA, safetensors + index, GGUF split)', load: async () => (await import('./reshard.js')).reshard },
   { name: 'run', summary: 'Run a job declared in a YAML file (several sinks, one pass)', load: async () => (await import('./run.js')).run },
+  { name: 'load', summary: 'Load parameters into device memory (host or a GPU through WebGPU)', load: async () => (await import('./load.js')).load },
   { name: 'dump', summary: 'List parameters of IRPA, GGUF and safetensors files and extract them', load: async () => (await import('./dump.js')).dump },
 ];
 
