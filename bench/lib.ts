@@ -34,6 +34,7 @@ export async function makeSafetensors(path: string, bytes: number, count: number
 export interface Timing {
   seconds: number;
   peakKiB?: number;
+  stdout?: string;
 }
 
 /** Runs a command, returning wall time and (with /usr/bin/time) its peak RSS. */
@@ -44,7 +45,7 @@ export function timed(command: string[], env: NodeJS.ProcessEnv = {}): Timing {
   const seconds = (performance.now() - started) / 1000;
   if (r.status !== 0) throw new Error(`${command.join(' ')} failed: ${r.stderr}`);
   const last = TIME ? r.stderr.trim().split('\n').at(-1)!.split(' ') : [];
-  return { seconds, peakKiB: TIME ? Number(last[1]) : undefined };
+  return { seconds, peakKiB: TIME ? Number(last[1]) : undefined, stdout: r.stdout };
 }
 
 export function best(runs: number, make: () => Timing, cleanup: () => void): Timing {
