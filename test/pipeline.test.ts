@@ -170,6 +170,23 @@ for (const [what, yaml, message] of badJobs) {
   });
 }
 
+test('a device sink loads its parameters after the files are written and verifies them', async (t) => {
+  await inTempDir(async (dir) => {
+    await writeFile(join(dir, 'model.safetensors'), model());
+    const r = await runYaml(
+      dir,
+      'sources: [{ path: model.safetensors }]\nsinks:\n  - irpa: { path: out.irpa }\n  - device: { backend: host, verify: true, priority: "layers.2*", transforms: [{ exclude: "*.bias" }] }\n',
+      '--json',
+    );
+    t.is(r.code, 0, r.stderr);
+    const summary = JSON.parse(r.stdout);
+    t.is(summary.devices.length, 1);
+    t.is(summary.devices[0].sink, 1);
+    t.is(summary.devices[0].verified, 16, 'the 24 parameters less the 8 biases');
+    t.true(existsSync(join(dir, 'out.irpa')));
+  });
+});
+
 test('--dry-run prints every output and its layout and touches nothing', async (t) => {
   await inTempDir(async (dir) => {
     await writeFile(join(dir, 'model.safetensors'), model());

@@ -1,11 +1,7 @@
-import { createHash } from 'node:crypto';
 import { openDevice, DEVICE_BACKENDS } from '../device/open-device.js';
-import { FileCache } from '../io/file-cache.js';
-import { parameterChunks } from '../io/parameter-bytes.js';
 import type { Parameter } from '../model/parameter.js';
 import { IoScheduler } from '../scheduler/io-scheduler.js';
-import { DeviceLoad, residentKey } from '../sinks/device-loader.js';
-import { DataError } from '../errors.js';
+import { DeviceLoad, verifyResident } from '../sinks/device-loader.js';
 import type { Command } from './command.js';
 import { requiredList, requiredString, type FlagSpec } from './flags.js';
 import { loadParameterIndex } from './parameters-flag.js';
@@ -21,23 +17,6 @@ const FLAGS: FlagSpec[] = [
   { name: 'chunk-size', kind: 'string', value: 'BYTES', help: 'Size of each staging buffer (default 8MiB)' },
   { name: 'json', kind: 'bool', help: 'Print a JSON summary' },
 ];
-
-const sha256Of = async (chunks: AsyncIterable<Uint8Array>) => {
-  const hash = createHash('sha256');
-  for await (const chunk of chunks) hash.update(chunk);
-  return hash.digest('hex');
-};
-
-/** Reads every parameter back from the device; the first whose sha256 differs from its source is an error. */
-async function verify(load: DeviceLoad, files: FileCache): Promise<number> {
-  for (const p of load.order) {
-    const place = load.placements.get(residentKey(p))!;
-    const expected = await sha256Of(parameterChunks(p, files));
-    const actual = createHash('sha256').update(await load.device.read(place.buffer, place.offset, place.length)).digest('hex');
-    if (expected !== actual) throw new DataError(`parameter ${residentKey(p)} on the device has sha256 ${actual}, the source ${expected}`);
-  }
-  return load.order.length;
-}
 
 export const load: Command = {
   name: 'load',
@@ -67,8 +46,7 @@ there is none); --device=host loads into host memory.`,
         onProgress: progress?.active ? (done) => progress.update({ bytesDone: done, bytesTotal: total, parametersDone: 0, parametersTotal: parameters.length }) : undefined,
       });
       const stats = await load.done.finally(() => progress?.stop());
-      const files = new FileCache();
-      const verified = flags.bools.get('verify') ? await verify(load, files).finally(() => files.closeAll()) : undefined;
+      const verified = flags.bools.get('verify') ? await verifyResident(load) : undefined;
       const peakRssMiB = process.resourceUsage().maxRSS / 1024;
       const summary = {
         device: backend,

@@ -88,9 +88,12 @@ export const run: Command = {
       });
       progress?.stop();
       const seconds = Number(((performance.now() - started) / 1000).toFixed(3));
-      if (json) io.out(`${JSON.stringify({ job: file.path, dryRun, ...planJson(result, dryRun), bytesRead: result.bytesRead, bytesWritten: result.bytesWritten, seconds })}\n`);
+      if (json) io.out(`${JSON.stringify({ job: file.path, dryRun, ...planJson(result, dryRun), bytesRead: result.bytesRead, bytesWritten: result.bytesWritten, devices: result.devices, seconds })}\n`);
       else if (!quiet) {
         io.out(planText(result, dryRun));
+        for (const d of result.devices) {
+          io.out(`sink ${d.sink + 1}: loaded ${d.stats.parameters} parameters, ${d.stats.bytes} bytes, in ${d.stats.seconds.toFixed(3)} s${d.verified !== undefined ? `; verified ${d.verified}` : ''}\n`);
+        }
         io.out(dryRun ? 'dry run: nothing written\n' : `read ${result.bytesRead} bytes, wrote ${result.bytesWritten} payload bytes in ${seconds} s\n`);
       }
     } finally {

@@ -4,6 +4,7 @@ import { from, lastValueFrom, toArray, type OperatorFunction } from 'rxjs';
 import { glob, isDynamicPattern } from 'tinyglobby';
 import { parseByteSize } from '../cli/byte-size.js';
 import { loadIndex, type ParameterFileRef } from '../sources/load-index.js';
+import { openDevice } from '../device/open-device.js';
 import { UsageError } from '../errors.js';
 import { writeDirectoryAtomically } from '../io/atomic-directory.js';
 import type { Parameter } from '../model/parameter.js';
@@ -11,6 +12,7 @@ import { ParameterIndex } from '../model/parameter-index.js';
 import { IoScheduler, type SchedulerOptions } from '../scheduler/io-scheduler.js';
 import type { ProgressState } from '../scheduler/progress.js';
 import { writeFiles } from '../sinks/container-writer.js';
+import { DeviceLoad, verifyResident, type DeviceLoadStats } from '../sinks/device-loader.js';
 import type { FilePlan } from '../sinks/file-plan.js';
 import { declaredParameters } from '../sources/declared.js';
 import type { OpenedSource } from '../sources/open.js';
@@ -47,9 +49,17 @@ export interface JobPlan {
   scheduler: IoScheduler;
 }
 
+export interface DeviceSinkResult {
+  sink: number;
+  stats: DeviceLoadStats;
+  /** Parameters read back and checked, when the sink asks to verify. */
+  verified?: number;
+}
+
 export interface JobResult extends JobPlan {
-  /** Bytes read from the sources: each needed range once, however many sinks use it. */
+  /** Bytes read from the sources by the file sinks: each needed range once, however many sinks use it. */
   bytesRead: number;
+  devices: DeviceSinkResult[];
   /** Payload bytes written, all sinks together. */
   bytesWritten: number;
 }
@@ -100,12 +110,28 @@ export async function runJob(file: JobFile, options: RunOptions = {}): Promise<J
   refuseSharedTargets(planned, locate);
   const plan = { sources: summaries, sinks: planned, scheduler };
   await options.onPlan?.(plan);
-  if (options.dryRun) return { ...plan, bytesRead: 0, bytesWritten: 0 };
+  if (options.dryRun) return { ...plan, bytesRead: 0, bytesWritten: 0, devices: [] };
 
+  const fileSinks = planned.filter((s) => !s.device);
   // Outputs may name directories that do not exist yet (build/ci/model.irpa).
-  for (const sink of planned) await mkdir(dirname(sink.target), { recursive: true });
-  const bytesWritten = await inDirectories(planned, (files) => writeFiles(files, { scheduler, ...(options.onProgress ? { onProgress: options.onProgress } : {}) }));
-  return { ...plan, bytesRead: scheduler.bytesRead, bytesWritten };
+  for (const sink of fileSinks) await mkdir(dirname(sink.target), { recursive: true });
+  const bytesWritten = await inDirectories(fileSinks, (files) => writeFiles(files, { scheduler, ...(options.onProgress ? { onProgress: options.onProgress } : {}) }));
+  const devices: DeviceSinkResult[] = [];
+  for (const [i, sink] of planned.entries()) if (sink.device) devices.push({ sink: i, ...(await loadDeviceSink(sink, scheduler)) });
+  return { ...plan, bytesRead: scheduler.bytesRead, bytesWritten, devices };
+}
+
+/** Loads a device sink's parameters, checks them if asked, and lets the device go. */
+async function loadDeviceSink(sink: PlannedSink, scheduler: IoScheduler): Promise<Omit<DeviceSinkResult, 'sink'>> {
+  const { backend, priority, verify } = sink.device!;
+  const device = await openDevice(backend);
+  try {
+    const load = new DeviceLoad(sink.parameters, device, { scheduler, priority: priority === undefined ? [] : Array.isArray(priority) ? priority : [priority] });
+    const stats = await load.done;
+    return { stats, ...(verify ? { verified: await verifyResident(load) } : {}) };
+  } finally {
+    device.destroy();
+  }
 }
 
 const list = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
@@ -149,6 +175,7 @@ function schedulerOptions(options: NonNullable<Job['options']>, locate: (at: Doc
 function refuseSharedTargets(sinks: PlannedSink[], locate: (at: DocPath) => string): void {
   const seen = new Map<string, number>();
   sinks.forEach((sink, i) => {
+    if (sink.device) return;
     const paths = [sink.target, ...sink.files.map((f) => f.path)].map((p) => resolve(p));
     for (const path of new Set(paths)) {
       const other = seen.get(path);

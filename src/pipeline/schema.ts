@@ -52,7 +52,7 @@ const fileSink = {
   transforms,
 };
 
-export const SINK_KINDS = ['irpa', 'safetensors', 'gguf', 'shards'] as const;
+export const SINK_KINDS = ['irpa', 'safetensors', 'gguf', 'shards', 'device'] as const;
 
 const sink = z
   .strictObject({
@@ -69,6 +69,13 @@ const sink = z
       force: z.boolean().optional(),
       'raw-dtype': text.optional(),
       'tensor-metadata': z.boolean().optional(),
+      transforms,
+    }),
+    /** Loads into device memory (after the files are written), optionally reading every parameter back. */
+    device: z.strictObject({
+      backend: z.enum(['host', 'webgpu']),
+      priority: oneOrMany.optional(),
+      verify: z.boolean().optional(),
       transforms,
     }),
   })

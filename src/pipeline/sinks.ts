@@ -20,6 +20,8 @@ export interface PlannedSink {
   /** The file, or the directory of a shard set. */
   target: string;
   dir?: { force: boolean };
+  /** For a device sink: where to load, and how. */
+  device?: NonNullable<JobSink['device']>;
   parameters: Parameter[];
   files: FilePlan[];
 }
@@ -52,6 +54,7 @@ export function planSink(
       const path = resolvePath(sink.gguf.path);
       return { kind, target: path, parameters, files: [planGgufFile(path, parameters, { rawDtype: sink.gguf['raw-dtype'], kv: ggufMetadataOf(sources) })] };
     }
+    if (sink.device) return { kind, target: `${sink.device.backend} device`, device: sink.device, parameters, files: [] };
     const shards = sink.shards!;
     const dir = resolvePath(shards.dir);
     const files = planShardSet(dir, parameters, {

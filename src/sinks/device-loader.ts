@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import PQueue from 'p-queue';
 import type { Device, DeviceBuffer } from '../device/device.js';
 import { DataError } from '../errors.js';
 import { FileCache } from '../io/file-cache.js';
+import { parameterChunks } from '../io/parameter-bytes.js';
 import { fileRange, fillPattern, type Parameter } from '../model/parameter.js';
 import { Fence } from '../scheduler/fence.js';
 import { IoScheduler } from '../scheduler/io-scheduler.js';
@@ -233,4 +235,26 @@ function loadOrder(parameters: Parameter[], priority: string[]): Parameter[] {
     }
   }
   return [...first, ...parameters.filter((p) => !taken.has(p))];
+}
+
+/**
+ * Reads every loaded parameter back from the device and compares its sha256
+ * with its source's bytes; the first that differs is an error. Returns how
+ * many were checked.
+ */
+export async function verifyResident(load: DeviceLoad): Promise<number> {
+  const files = new FileCache();
+  try {
+    for (const p of load.order) {
+      const place = load.placements.get(residentKey(p))!;
+      const expected = createHash('sha256');
+      for await (const chunk of parameterChunks(p, files)) expected.update(chunk);
+      const want = expected.digest('hex');
+      const got = createHash('sha256').update(await load.device.read(place.buffer, place.offset, place.length)).digest('hex');
+      if (want !== got) throw new DataError(`parameter ${residentKey(p)} on the ${load.device.backend} device has sha256 ${got}, its source ${want}`);
+    }
+  } finally {
+    await files.closeAll();
+  }
+  return load.order.length;
 }
