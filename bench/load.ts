@@ -75,6 +75,11 @@ try {
   console.log(`  paramflow load                ${gbps(inner).padStart(6)} GB/s (the load itself; ${gbps(load.seconds)} GB/s for the whole process, startup and indexing included)`);
   console.log(`  peak RSS ${rss(load)}: a bare node process ${rss(bare)}, device memory ${backend === 'host' ? 'in this process' : 'as the driver keeps it'}`);
   // Throughputs compare inversely to times: the slower of read and upload is the one with the longer time.
+  if (backend === 'webgpu') {
+    const { compareUploads } = await import('./webgpu-staging.js');
+    const c = await compareUploads(size, CHUNK, runs);
+    console.log(`  WebGPU upload paths: queue.writeBuffer ${gbps(c.writeBuffer)} GB/s, mapped staging ring + copyBufferToBuffer ${gbps(c.mappedStaging)} GB/s`);
+  }
   console.log(`  load / min(read, upload): ${(Math.max(read, upload) / inner).toFixed(2)}x (goal 0.80x); staging ring 4 x 8 MiB = 32 MiB`);
 } finally {
   await rm(dir, { recursive: true, force: true });
