@@ -12,23 +12,13 @@ import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDevice } from '../src/device/open-device.js';
-import { best, cli, flag, makeSafetensors, rss, timed, warm } from './lib.js';
+import { best, bestSeconds, cli, flag, makeSafetensors, rss, timed, warm } from './lib.js';
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const sizeGiB = Number(args[0] ?? 1);
 const backend = flag('device') ?? 'host';
 const runs = Number(flag('runs') ?? 3);
 const CHUNK = 8 * 2 ** 20;
-
-async function bestSeconds(fn: () => Promise<void>): Promise<number> {
-  let fastest = Infinity;
-  for (let i = 0; i < runs; ++i) {
-    const started = performance.now();
-    await fn();
-    fastest = Math.min(fastest, (performance.now() - started) / 1000);
-  }
-  return fastest;
-}
 
 const dir = await mkdtemp(join(flag('dir') ?? tmpdir(), 'paramflow-bench-'));
 try {
@@ -38,7 +28,7 @@ try {
 
   const buffer = new Uint8Array(CHUNK);
   const file = await open(path, 'r');
-  const read = await bestSeconds(async () => {
+  const read = await bestSeconds(runs, async () => {
     for (let at = 0; at < size; at += CHUNK) await file.read(buffer, 0, Math.min(CHUNK, size - at), at);
   });
   await file.close();
@@ -47,7 +37,7 @@ try {
   const description = device.description;
   // Into fresh 256 MiB buffers each run, as a load packs parameters.
   const ARENA = 256 * 2 ** 20;
-  const upload = await bestSeconds(async () => {
+  const upload = await bestSeconds(runs, async () => {
     let target = device.createBuffer(Math.min(size, ARENA));
     for (let at = 0; at < size; at += CHUNK) {
       if (at % ARENA === 0 && at > 0) target = device.createBuffer(Math.min(size - at, ARENA));

@@ -10,7 +10,7 @@ import { open, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ParameterProvider } from '../src/provider/parameter-provider.js';
-import { flag, makeSafetensors, warm } from './lib.js';
+import { bestSeconds, flag, makeSafetensors, warm } from './lib.js';
 
 const runs = Number(flag('runs') ?? 5);
 const CASES = [
@@ -18,15 +18,6 @@ const CASES = [
   { name: '16 parameters of 64 MiB', count: 16, each: 64 * 2 ** 20 },
 ];
 
-const bestOf = async (fn: () => Promise<void>) => {
-  let best = Infinity;
-  for (let i = 0; i < runs; ++i) {
-    const started = performance.now();
-    await fn();
-    best = Math.min(best, (performance.now() - started) / 1000);
-  }
-  return best;
-};
 
 const dir = await mkdtemp(join(flag('dir') ?? tmpdir(), 'paramflow-bench-'));
 try {
@@ -40,13 +31,13 @@ try {
     const total = parameters.reduce((n, p) => n + p.length, 0);
     const buffer = new Uint8Array(total);
     const spans = parameters.map((p, i) => ({ key: p.key, into: i * c.each }));
-    const ours = await bestOf(() => provider.gather('', spans, buffer));
+    const ours = await bestSeconds(runs, () => provider.gather('', spans, buffer));
     const calls = provider.scheduler.calls.reads / runs;
     await provider.close();
 
     const handle = await open(path, 'r');
     const offsets = parameters.map((p) => (p.storage.kind === 'data' && p.storage.source.kind === 'file' ? p.storage.source.offset : 0));
-    const loop = await bestOf(async () => {
+    const loop = await bestSeconds(runs, async () => {
       for (let i = 0; i < parameters.length; ++i) await handle.read(buffer, i * c.each, parameters[i]!.length, offsets[i]!);
     });
     await handle.close();

@@ -5,6 +5,7 @@
  * `copyBufferToBuffer`. Used by bench/load for --device=webgpu.
  */
 import { createRequire } from 'node:module';
+import { bestSeconds } from './lib.js';
 
 type WebGpuModule = { create(options: string[]): GPU; globals: Record<string, unknown> };
 
@@ -23,21 +24,12 @@ export async function compareUploads(totalBytes: number, chunkBytes: number, run
   const arena = Math.min(totalBytes, 256 * 2 ** 20);
   const target = device.createBuffer({ size: arena, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
   const source = new Uint8Array(chunkBytes).fill(7);
-  const best = async (fn: () => Promise<void>) => {
-    let fastest = Infinity;
-    for (let i = 0; i < runs; ++i) {
-      const started = performance.now();
-      await fn();
-      fastest = Math.min(fastest, (performance.now() - started) / 1000);
-    }
-    return fastest;
-  };
-  const writeBuffer = await best(async () => {
+  const writeBuffer = await bestSeconds(runs, async () => {
     for (let at = 0; at < totalBytes; at += chunkBytes) device.queue.writeBuffer(target, at % arena, source, 0, Math.min(chunkBytes, arena - (at % arena)));
     await device.queue.onSubmittedWorkDone();
   });
   const ring = Array.from({ length: 4 }, () => device.createBuffer({ size: chunkBytes, usage: GPUBufferUsage.MAP_WRITE | GPUBufferUsage.COPY_SRC, mappedAtCreation: true }));
-  const mappedStaging = await best(async () => {
+  const mappedStaging = await bestSeconds(runs, async () => {
     let i = 0;
     for (let at = 0; at < totalBytes; at += chunkBytes, ++i) {
       const staging = ring[i % ring.length]!;
