@@ -59,9 +59,9 @@ export interface DeviceSinkResult {
 export interface JobResult extends JobPlan {
   /** Bytes read from the sources by the file sinks: each needed range once, however many sinks use it. */
   bytesRead: number;
-  devices: DeviceSinkResult[];
-  /** Payload bytes written, all sinks together. */
+  /** Payload bytes written, all file sinks together. */
   bytesWritten: number;
+  devices: DeviceSinkResult[];
 }
 
 /**
