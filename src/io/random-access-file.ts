@@ -1,13 +1,25 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { FormatError, ioError } from '../errors.js';
 
-/** A file opened for positioned reads, which knows its name for messages. */
+/**
+ * A file opened for positioned reads, which knows its name for messages; or
+ * a window onto part of one (a tar member), whose offsets start at the
+ * window's start.
+ */
 export class RandomAccessFile {
   private constructor(
     readonly path: string,
     private readonly handle: FileHandle,
     readonly size: number,
+    /** Where offset 0 lies in the underlying file. */
+    readonly base = 0,
+    private readonly ownsHandle = true,
   ) {}
+
+  /** `size` bytes from `offset` of this file, read as a file of their own; closing it leaves this one open. */
+  window(offset: number, size: number): RandomAccessFile {
+    return new RandomAccessFile(this.path, this.handle, size, this.base + offset, false);
+  }
 
   static async open(path: string): Promise<RandomAccessFile> {
     let handle: FileHandle;
@@ -39,7 +51,7 @@ export class RandomAccessFile {
     while (done < length) {
       let bytesRead: number;
       try {
-        ({ bytesRead } = await this.handle.read(buffer, done, length - done, offset + done));
+        ({ bytesRead } = await this.handle.read(buffer, done, length - done, this.base + offset + done));
       } catch (error) {
         throw ioError(this.path, error, 'read');
       }
@@ -62,13 +74,13 @@ export class RandomAccessFile {
    */
   async readv(buffers: Uint8Array[], offset: number): Promise<number> {
     try {
-      return (await this.handle.readv(buffers, offset)).bytesRead;
+      return (await this.handle.readv(buffers, this.base + offset)).bytesRead;
     } catch (error) {
       throw ioError(this.path, error, 'read');
     }
   }
 
   async close(): Promise<void> {
-    await this.handle.close();
+    if (this.ownsHandle) await this.handle.close();
   }
 }

@@ -1,11 +1,15 @@
-/** Parameter file formats, told apart by their first bytes (never by name). */
-export type FormatName = 'irpa' | 'gguf' | 'safetensors' | 'safetensors-index';
+import { checksumMatches } from '../formats/tar/header.js';
 
-/** Bytes to read from the start of a file to tell its format. */
-export const SNIFF_BYTES = 16;
+/** Parameter file formats, told apart by their first bytes (never by name). */
+export type FormatName = 'irpa' | 'gguf' | 'safetensors' | 'safetensors-index' | 'tar';
+
+/** Bytes to read from the start of a file to tell its format (a tar header is a block of 512). */
+export const SNIFF_BYTES = 512;
 
 export function detectFormat(head: Uint8Array): FormatName | undefined {
   const ascii = (start: number, end: number) => String.fromCharCode(...head.subarray(start, end));
+  // A tar's first bytes are its first member's name: check its header (magic and checksum) first.
+  if (head.length >= 512 && ascii(257, 262) === 'ustar' && checksumMatches(head)) return 'tar';
   if (head.length >= 4 && ascii(0, 4) === 'IRPA') return 'irpa';
   if (head.length >= 4 && ascii(0, 4) === 'GGUF') return 'gguf';
   // safetensors: a u64 JSON header length, then the JSON object.
@@ -19,5 +23,5 @@ export function detectFormat(head: Uint8Array): FormatName | undefined {
 export function describeHead(head: Uint8Array): string {
   if (head.length === 0) return 'the file is empty';
   const shown = Array.from(head.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(' ');
-  return `unrecognized format (first bytes: ${shown}); expected an IRPA, GGUF or safetensors file, or a safetensors index`;
+  return `unrecognized format (first bytes: ${shown}); expected an IRPA, GGUF or safetensors file, a safetensors index, or a tar of them`;
 }

@@ -1,0 +1,72 @@
+import { FormatError } from '../errors.js';
+import { BLOCK, decodeTarHeader, isZeroBlock, paxPath } from '../formats/tar/header.js';
+import type { RandomAccessFile } from '../io/random-access-file.js';
+import type { Parameter } from '../model/parameter.js';
+
+export interface TarMember {
+  name: string;
+  /** Offset of the member's bytes in the tar file. */
+  offset: number;
+  size: number;
+}
+
+/** Caps on what a tar file may make the reader hold. */
+const MAX_LONG_NAME = 64 * 1024;
+const MAX_MEMBERS = 1_000_000;
+
+/**
+ * Walks a tar file's headers and lists its regular files, each with where
+ * its bytes lie; directories, links and devices are left out (links are never
+ * followed). A member that runs past the end of the file is an error naming it.
+ */
+export async function readTarMembers(file: RandomAccessFile): Promise<{ members: TarMember[]; skipped: string[] }> {
+  const members: TarMember[] = [];
+  const skipped: string[] = [];
+  let longName: string | undefined;
+  for (let at = 0; at + BLOCK <= file.size; ) {
+    const block = await file.read(at, BLOCK, 'tar header');
+    if (isZeroBlock(block)) break;
+    const header = decodeTarHeader(block);
+    if (typeof header === 'string') throw new FormatError(file.path, at, header);
+    const data = at + BLOCK;
+    if (data + header.size > file.size) {
+      throw new FormatError(file.path, at, `tar member '${longName ?? header.name}' (${header.size} bytes) runs past the end of the file (${file.size} bytes): the tar is truncated`);
+    }
+    const name = longName ?? header.name;
+    longName = undefined;
+    if (header.type === 'L' || header.type === 'x') {
+      if (header.size > MAX_LONG_NAME) throw new FormatError(file.path, at, `tar extended header of ${header.size} bytes is larger than the ${MAX_LONG_NAME}-byte limit`);
+      const bytes = await file.read(data, header.size, 'tar extended header');
+      longName = header.type === 'L' ? new TextDecoder().decode(bytes).replace(/\0+$/, '') : paxPath(bytes);
+    } else if (header.type === '0' || header.type === '7') {
+      if (members.length >= MAX_MEMBERS) throw new FormatError(file.path, at, `more than ${MAX_MEMBERS} tar members`);
+      members.push({ name, offset: data, size: header.size });
+    } else if (header.type !== 'g' && header.type !== '5') {
+      skipped.push(`'${name}' (${header.type === '1' || header.type === '2' ? 'a link' : `type ${header.type}`})`);
+    }
+    at = data + Math.ceil(header.size / BLOCK) * BLOCK;
+  }
+  return { members, skipped };
+}
+
+/** A member's parameters, their offsets moved from the member's start to the tar file's. */
+export function rebase(parameters: Parameter[], tar: string, member: TarMember): Parameter[] {
+  return parameters.map((p) => {
+    const origin = `${tar}:${member.name}`;
+    if (p.storage.kind === 'data' && p.storage.source.kind === 'file' && p.storage.source.path === tar) {
+      return { ...p, origin, storage: { kind: 'data', source: { ...p.storage.source, offset: p.storage.source.offset + member.offset } } };
+    }
+    return { ...p, origin };
+  });
+}
+
+/** Runs `read` on a member; a format error inside it is reported at its place in the tar file. */
+export async function inMember<T>(tar: string, member: TarMember, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if (!(error instanceof FormatError) || error.file !== tar) throw error;
+    const offset = error.offset === undefined ? member.offset : Number(error.offset) + member.offset;
+    throw new FormatError(tar, offset, `in tar member '${member.name}': ${error.detail}`);
+  }
+}

@@ -1,0 +1,94 @@
+import test from 'ava';
+import { spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { openSource } from '../src/sources/open.js';
+import { runCli } from './helpers/cli.js';
+import { cliPath, inTempDir } from './helpers/paths.js';
+import { safetensorsFile } from './helpers/safetensors-bytes.js';
+
+const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+function tar(dir: string, args: string[]): Buffer {
+  const r = spawnSync('tar', args, { cwd: dir, maxBuffer: 1 << 30 });
+  if (r.status !== 0) throw new Error(`tar ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+const model = (prefix: string, n = 10) =>
+  safetensorsFile(Array.from({ length: n }, (_, i) => ({ name: `${prefix}.${i}.weight`, dtype: 'F32', shape: [300 + i], payload: randomBytes(4 * (300 + i)) })));
+
+/** A sharded checkpoint in `dir/shards`, made by paramflow's own reshard. */
+async function shardedCheckpoint(dir: string): Promise<void> {
+  await writeFile(join(dir, 'model.safetensors'), model('layers', 12));
+  const r = await runCli(['reshard', `--parameters=${join(dir, 'model.safetensors')}`, '--format=safetensors', '--shards=3', `--output=${join(dir, 'shards')}`]);
+  if (r.code !== 0) throw new Error(r.stderr);
+}
+
+test('a sharded checkpoint piped as a tar through standard input converts to the same bytes as the unpacked files', async (t) => {
+  await inTempDir(async (dir) => {
+    await shardedCheckpoint(dir);
+    const stream = tar(dir, ['-cf', '-', 'shards']);
+    const piped = spawnSync(process.execPath, [cliPath, 'convert', '--parameters=-', `--output=${join(dir, 'piped.irpa')}`, '--quiet'], { input: stream });
+    t.is(piped.status, 0, String(piped.stderr));
+    const direct = await runCli(['convert', `--parameters=${join(dir, 'shards/model.safetensors.index.json')}`, `--output=${join(dir, 'direct.irpa')}`, '--quiet']);
+    t.is(direct.code, 0, direct.stderr);
+    t.is(sha256(await readFile(join(dir, 'piped.irpa'))), sha256(await readFile(join(dir, 'direct.irpa'))));
+  });
+});
+
+test('members of a tar file are read in place, each in a scope named as the member, or all in one scope', async (t) => {
+  await inTempDir(async (dir) => {
+    await writeFile(join(dir, 'a.safetensors'), model('a'));
+    await mkdir(join(dir, 'sub'));
+    await writeFile(join(dir, 'sub/b.safetensors'), model('b'));
+    await writeFile(join(dir, 'README'), 'not parameters');
+    await symlink('a.safetensors', join(dir, 'link.safetensors'));
+    tar(dir, ['-cf', 'all.tar', 'a.safetensors', 'README', 'sub', 'link.safetensors']);
+    const source = await openSource(join(dir, 'all.tar'));
+    t.is(source.format, 'tar');
+    t.deepEqual([...new Set(source.parameters.map((p) => p.scope))], ['a.safetensors', 'sub/b.safetensors']);
+    t.true(source.notes.some((n) => n.includes("'README' is not a parameter file")));
+    t.true(source.notes.some((n) => n.includes("'link.safetensors' (a link)")), 'links are never followed');
+    const alone = await openSource(join(dir, 'a.safetensors'));
+    const inTar = await runCli(['dump', `--parameters=${join(dir, 'all.tar')}`, '--json', '--hash']);
+    const hashes = inTar.stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((o) => o.scope === 'a.safetensors').map((o) => `${o.key} ${o.sha256}`);
+    const direct = await runCli(['dump', `--parameters=${join(dir, 'a.safetensors')}`, '--json', '--hash']);
+    t.deepEqual(hashes, direct.stdout.trim().split('\n').map((l) => JSON.parse(l)).map((o) => `${o.key} ${o.sha256}`));
+    t.is(alone.parameters.length, 10);
+    const one = await openSource(join(dir, 'all.tar'), 'model');
+    t.deepEqual([...new Set(one.parameters.map((p) => p.scope))], ['model']);
+  });
+});
+
+test('long member names (GNU and pax) are read whole', async (t) => {
+  await inTempDir(async (dir) => {
+    const long = `${'d'.repeat(90)}/${'n'.repeat(120)}.safetensors`;
+    await mkdir(join(dir, 'd'.repeat(90)));
+    await writeFile(join(dir, long), model('x', 2));
+    for (const format of ['gnu', 'pax']) {
+      tar(dir, [`--format=${format}`, '-cf', `${format}.tar`, long]);
+      const source = await openSource(join(dir, `${format}.tar`));
+      t.deepEqual([...new Set(source.parameters.map((p) => p.scope))], [long], format);
+    }
+  });
+});
+
+test('a truncated tar, and a truncated parameter file inside one, are errors naming the member; nothing is written', async (t) => {
+  await inTempDir(async (dir) => {
+    await writeFile(join(dir, 'a.safetensors'), model('a'));
+    await writeFile(join(dir, 'cut.safetensors'), model('c').subarray(0, 2000));
+    tar(dir, ['-cf', 'whole.tar', 'a.safetensors']);
+    tar(dir, ['-cf', 'inner.tar', 'cut.safetensors']);
+    const whole = await readFile(join(dir, 'whole.tar'));
+    await writeFile(join(dir, 'short.tar'), whole.subarray(0, 5000));
+    const short = await runCli(['convert', `--parameters=${join(dir, 'short.tar')}`, `--output=${join(dir, 'out.irpa')}`]);
+    t.is(short.code, 1);
+    t.regex(short.stderr, /short\.tar: at byte 0: tar member 'a\.safetensors' \(\d+ bytes\) runs past the end of the file \(5000 bytes\): the tar is truncated/);
+    const inner = await runCli(['convert', `--parameters=${join(dir, 'inner.tar')}`, `--output=${join(dir, 'out.irpa')}`]);
+    t.is(inner.code, 1);
+    t.regex(inner.stderr, /inner\.tar: at byte \d+: in tar member 'cut\.safetensors': /);
+    t.false((await readdir(dir)).some((n) => n.startsWith('out.irpa') || n.includes('.partial')));
+  });
+});
