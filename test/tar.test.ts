@@ -92,3 +92,29 @@ test('a truncated tar, and a truncated parameter file inside one, are errors nam
     t.false((await readdir(dir)).some((n) => n.startsWith('out.irpa') || n.includes('.partial')));
   });
 });
+
+test('reshard writes a shard set as a tar stream: extracted, it is the directory set byte for byte, and it is deterministic', async (t) => {
+  await inTempDir(async (dir) => {
+    await writeFile(join(dir, 'model.safetensors'), model('layers', 12));
+    const input = `--parameters=${join(dir, 'model.safetensors')}`;
+    const asDir = await runCli(['reshard', input, '--format=safetensors', '--shards=3', `--output=${join(dir, 'set')}`]);
+    t.is(asDir.code, 0, asDir.stderr);
+    const piped = spawnSync(process.execPath, [cliPath, 'reshard', input, '--format=safetensors', '--shards=3', '--output=-'], { maxBuffer: 1 << 28 });
+    t.is(piped.status, 0, String(piped.stderr));
+    await mkdir(join(dir, 'extracted'));
+    spawnSync('tar', ['-x', '-C', join(dir, 'extracted')], { input: piped.stdout });
+    const names = (await readdir(join(dir, 'set'))).sort();
+    t.deepEqual((await readdir(join(dir, 'extracted'))).sort(), names);
+    for (const name of names) t.is(sha256(await readFile(join(dir, 'extracted', name))), sha256(await readFile(join(dir, 'set', name))), name);
+    const file = await runCli(['reshard', input, '--format=safetensors', '--shards=3', `--output=${join(dir, 'set.tar')}`]);
+    t.is(file.code, 0, file.stderr);
+    t.is(sha256(await readFile(join(dir, 'set.tar'))), sha256(piped.stdout), 'a tar file and the stream are the same bytes');
+    // Read back as it is: the index inside the tar brings its shards in as one.
+    const back = await runCli(['dump', `--parameters=${join(dir, 'set.tar')}`, '--json', '--hash']);
+    const original = await runCli(['dump', input, '--json', '--hash']);
+    const hashes = (out: string) => out.trim().split('\n').map((l) => JSON.parse(l)).map((o) => `${o.key} ${o.sha256}`);
+    t.deepEqual(hashes(back.stdout), hashes(original.stdout));
+    const json = await runCli(['reshard', input, '--shards=2', '--output=-', '--json']);
+    t.is(json.code, 2);
+  });
+});

@@ -2,7 +2,8 @@ import { UsageError } from '../errors.js';
 import { writeDirectoryAtomically } from '../io/atomic-directory.js';
 import { IoScheduler } from '../scheduler/io-scheduler.js';
 import type { ShardPolicy } from '../sinks/shard-plan.js';
-import { writeShardSet } from '../sinks/shard-set-writer.js';
+import { planShardSet, writeShardSet } from '../sinks/shard-set-writer.js';
+import { writeTarFile, writeTarStream } from '../sinks/tar-writer.js';
 import { ggufMetadataOf, safetensorsMetadataOf } from '../sinks/source-metadata.js';
 import { parseByteSize } from './byte-size.js';
 import type { Command } from './command.js';
@@ -18,7 +19,7 @@ const FLAGS: FlagSpec[] = [
   { name: 'max-shard-params', kind: 'int', value: 'N', help: 'Parameters per shard at most' },
   { name: 'shards', kind: 'int', value: 'N', help: 'Exactly N shards, balanced by bytes' },
   { name: 'format', kind: 'string', value: 'irpa|safetensors|gguf', help: 'Shard format (default irpa)' },
-  { name: 'output', kind: 'string', value: 'DIR', help: 'Directory for the shard set' },
+  { name: 'output', kind: 'string', value: 'DIR|FILE.tar|-', help: 'Directory for the shard set, or a tar of it (a .tar file, or - for standard output)' },
   { name: 'prefix', kind: 'string', value: 'NAME', help: 'Shard file names: NAME-00001-of-0000N.EXT (default model)' },
   { name: 'force', kind: 'bool', help: 'Replace a non-empty output directory' },
   ...WRITER_FLAGS,
@@ -53,28 +54,37 @@ and moved into place when complete; a non-empty DIR is refused unless --force.`,
     const prefix = flags.strings.get('prefix') ?? 'model';
     if (!/^[\w.-]+$/.test(prefix) || prefix.startsWith('.')) throw new UsageError(`--prefix=${prefix}: use letters, digits, '.', '_' and '-' only`);
     const policy = policyOf(flags);
+    if (output === '-' && flags.bools.get('json')) throw new UsageError('--json prints to standard output, where --output=- writes the tar; use --output=FILE.tar');
     const warn = (message: string) => io.err(`paramflow reshard: warning: ${message}\n`);
     const edits = editOperator(flags, warn);
     const scheduler = new IoScheduler(schedulerOptions(flags));
 
     const { parameters, sources } = await loadEdited(inputs, edits, (note) => io.err(`paramflow reshard: note: ${note}\n`));
-    const files = await writeDirectoryAtomically(output, flags.bools.get('force') ?? false, (dir) =>
-      writeShardSet(dir, parameters, {
-        format,
-        policy,
-        prefix,
-        scheduler,
-        rawDtype: flags.strings.get('raw-dtype'),
-        tensorMetadata: flags.bools.get('tensor-metadata') ?? false,
-        kv: ggufMetadataOf(sources),
-        metadata: safetensorsMetadataOf(sources),
-        warn,
-      }),
-    );
+    const setOptions = {
+      format,
+      policy,
+      prefix,
+      scheduler,
+      rawDtype: flags.strings.get('raw-dtype'),
+      tensorMetadata: flags.bools.get('tensor-metadata') ?? false,
+      kv: ggufMetadataOf(sources),
+      metadata: safetensorsMetadataOf(sources),
+      warn,
+    };
+    let files: string[];
+    if (output === '-' || output.endsWith('.tar')) {
+      // A tar stream of the set: standard output, or a tar file that appears when complete.
+      const plans = planShardSet('', parameters, setOptions);
+      if (output === '-') await writeTarStream(plans, process.stdout);
+      else await writeTarFile(output, plans);
+      files = plans.map((plan) => plan.path);
+    } else {
+      files = await writeDirectoryAtomically(output, flags.bools.get('force') ?? false, (dir) => writeShardSet(dir, parameters, setOptions));
+    }
     if (flags.bools.get('json')) {
       const bytes = parameters.reduce((n, p) => n + p.length, 0);
       io.out(`${JSON.stringify({ output, format, files, parameters: parameters.length, bytes })}\n`);
-    } else {
+    } else if (output !== '-') {
       for (const file of files) io.out(`${file}\n`);
     }
     return 0;
