@@ -1,0 +1,46 @@
+/**
+ * A sharded checkpoint piped as a tar through standard input: `paramflow
+ * convert --parameters=-` against `tar -x` of the same stream to disk, in one
+ * run with a warm page cache, neither flushing to disk. Prints both times,
+ * the ratio, and paramflow's peak RSS.
+ *
+ *   npm run build && node dist/bench/tar.js [SIZE_GIB=2] [--dir=DIR] [--runs=3]
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { best, cli, flag, makeSafetensors, rss, timed, warm } from './lib.js';
+
+const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const sizeGiB = Number(args[0] ?? 2);
+const runs = Number(flag('runs') ?? 3);
+
+const dir = await mkdtemp(join(flag('dir') ?? tmpdir(), 'paramflow-bench-'));
+try {
+  const model = join(dir, 'model.safetensors');
+  await makeSafetensors(model, sizeGiB * 2 ** 30, 300);
+  timed([process.execPath, cli, 'reshard', `--parameters=${model}`, '--format=safetensors', '--shards=4', `--output=${join(dir, 'shards.tar')}`]);
+  spawnSync('rm', ['-f', model]);
+  const archive = join(dir, 'shards.tar');
+  warm(archive);
+  const out = join(dir, 'out');
+  const clean = () => void spawnSync('rm', ['-rf', out]);
+  const ours = best(runs, () => timed(['bash', '-c', `cat "${archive}" | "${process.execPath}" "${cli}" convert --parameters=- --output="${out}" --quiet`], { PARAMFLOW_FSYNC: '0' }), clean);
+  const theirs = best(
+    runs,
+    () => {
+      spawnSync('mkdir', ['-p', out]);
+      return timed(['bash', '-c', `cat "${archive}" | tar -x -C "${out}"`]);
+    },
+    clean,
+  );
+  await mkdir(out, { recursive: true });
+  const size = Number(spawnSync('stat', ['-c', '%s', archive], { encoding: 'utf8' }).stdout);
+  console.log(`input: ${(size / 2 ** 30).toFixed(2)} GiB tar of a 4-shard safetensors set, through a pipe; best of ${runs}; warm page cache; no flush`);
+  console.log(`  paramflow convert --parameters=-   ${ours.seconds.toFixed(2)}s   peak RSS ${rss(ours)}`);
+  console.log(`  tar -x                             ${theirs.seconds.toFixed(2)}s`);
+  console.log(`  ratio ${(ours.seconds / theirs.seconds).toFixed(2)}x (goal 1.20x)`);
+} finally {
+  await rm(dir, { recursive: true, force: true });
+}
