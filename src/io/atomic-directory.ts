@@ -3,6 +3,7 @@ import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ioError, UsageError } from '../errors.js';
 import { addPendingOutput, dropPendingOutput } from './atomic-output.js';
+import { removeStalePartials } from './stale-partials.js';
 
 /**
  * Fills a temporary directory beside `target`, then moves it into place; on
@@ -17,6 +18,7 @@ export async function writeDirectoryAtomically<T>(target: string, force: boolean
     throw ioError(target, error, 'read');
   });
   if (existing.length > 0 && !force) throw new UsageError(`--output=${target} is not empty; pass --force to replace it`);
+  await removeStalePartials(target);
   const temp = join(dirname(target), `.${basename(target)}.${process.pid}-${randomBytes(4).toString('hex')}.partial`);
   try {
     await mkdir(temp);

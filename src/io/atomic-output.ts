@@ -4,6 +4,7 @@ import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ioError } from '../errors.js';
 import { EarlyWriteback } from './early-writeback.js';
+import { removeStalePartials } from './stale-partials.js';
 
 /** Temporary files and directories not yet moved into place, removed if the process is stopped. */
 const pending = new Set<string>();
@@ -42,6 +43,7 @@ export class AtomicOutput {
   }
 
   static async create(target: string): Promise<AtomicOutput> {
+    await removeStalePartials(target);
     const tempPath = join(dirname(target), `.${basename(target)}.${process.pid}-${randomBytes(4).toString('hex')}.partial`);
     let handle: FileHandle;
     try {

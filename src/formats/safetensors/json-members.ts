@@ -69,7 +69,13 @@ export function parseObjectMembers(text: string): JsonMember[] {
       const at = i;
       i = stringEnd(text, i) + 1;
       const raw = text.slice(at, i);
-      const key = raw.includes('\\') ? (JSON.parse(raw) as string) : raw.slice(1, -1);
+      let key: string;
+      try {
+        // Escapes and control characters need JSON's own reading (which refuses bad ones).
+        key = /[\\\u0000-\u001f]/.test(raw) ? (JSON.parse(raw) as string) : raw.slice(1, -1);
+      } catch (error) {
+        throw new JsonSyntaxError(`bad key: ${(error as Error).message}`, at);
+      }
       expect(0x3a, "':'");
       skip();
       const end = valueEnd(text, i);

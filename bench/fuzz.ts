@@ -1,0 +1,32 @@
+/**
+ * A long fuzzing campaign of the parsers: mutated copies of the example
+ * files (bit flips, truncations, random bytes, lying u64 counts and lengths)
+ * opened as sources. Each must parse or be refused with a typed error within
+ * 2 s. Prints cases tried, parsed, refused, and every failure.
+ *
+ *   npm run build && node dist/bench/fuzz.js [CASES_PER_FORMAT=100000] [--seed=N]
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fuzzSource } from '../test/helpers/fuzz.js';
+import { repoRoot } from '../test/helpers/paths.js';
+import { flag } from './lib.js';
+
+const cases = Number(process.argv.slice(2).find((a) => !a.startsWith('--')) ?? 100_000);
+const seed = Number(flag('seed') ?? Date.now() % 2 ** 31);
+const dir = await mkdtemp(join(tmpdir(), 'paramflow-fuzz-'));
+let failed = 0;
+try {
+  console.log(`seed ${seed}, ${cases} cases per format`);
+  for (const name of ['tiny.irpa', 'tiny.gguf', 'tiny.safetensors']) {
+    const started = performance.now();
+    const outcome = await fuzzSource(dir, name, await readFile(join(repoRoot, 'examples', name)), cases, seed);
+    failed += outcome.failures.length;
+    console.log(`${name.padEnd(18)} ${cases} tried: ${outcome.parsed} parsed, ${outcome.refused} refused, ${outcome.failures.length} failures (${((performance.now() - started) / 1000).toFixed(0)} s)`);
+    for (const f of outcome.failures.slice(0, 10)) console.log(`  ${f}`);
+  }
+} finally {
+  await rm(dir, { recursive: true, force: true });
+}
+process.exitCode = failed > 0 ? 1 : 0;
