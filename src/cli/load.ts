@@ -43,7 +43,7 @@ there is none); --device=host loads into host memory.`,
         priority: flags.lists.get('priority'),
         stagingBuffers: flags.ints.get('staging-buffers'),
         chunkBytes: options.chunkBytes,
-        onProgress: progress?.active ? (done) => progress.update({ bytesDone: done, bytesTotal: total, parametersDone: 0, parametersTotal: parameters.length }) : undefined,
+        onProgress: progress?.active ? (state) => progress.update(state) : undefined,
       });
       const stats = await load.done.finally(() => progress?.stop());
       const verified = flags.bools.get('verify') ? await verifyResident(load) : undefined;

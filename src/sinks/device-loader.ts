@@ -7,6 +7,7 @@ import { parameterChunks } from '../io/parameter-bytes.js';
 import { fileRange, fillPattern, type Parameter } from '../model/parameter.js';
 import { Fence } from '../scheduler/fence.js';
 import { IoScheduler } from '../scheduler/io-scheduler.js';
+import type { ProgressState } from '../scheduler/progress.js';
 import { keyPattern } from '../transforms/key-pattern.js';
 
 export interface DevicePlacement {
@@ -26,8 +27,8 @@ export interface DeviceLoadOptions {
   stagingBuffers?: number;
   /** Size of the device buffers small parameters are packed into (default 256 MiB, or the device's maximum if less). */
   arenaBytes?: number;
-  /** Hears bytes made resident so far. */
-  onProgress?: (bytesDone: number, bytesTotal: number) => void;
+  /** Hears the running totals of bytes and parameters resident. */
+  onProgress?: (state: ProgressState) => void;
 }
 
 export interface DeviceLoadStats {
@@ -166,6 +167,7 @@ export class DeviceLoad {
     const batches = this.batches(chunkBytes);
     const total = this.order.reduce((n, p) => n + p.length, 0);
     let bytesDone = 0;
+    let parametersDone = 0;
     let firstResident: number | undefined;
     let failure: unknown;
     const signalled = new Set<string>();
@@ -194,7 +196,8 @@ export class DeviceLoad {
           bytesDone += p.length;
         }
         firstResident ??= (performance.now() - started) / 1000;
-        options.onProgress?.(bytesDone, total);
+        parametersDone += batch.completes.length;
+        options.onProgress?.({ bytesDone, bytesTotal: total, parametersDone, parametersTotal: this.order.length });
       })();
       // Each step is awaited below in turn; one that fails while an earlier one is awaited is not unhandled.
       previous.catch(() => undefined);
