@@ -43,7 +43,7 @@ export { declaredParameters, type Declarations } from './sources/declared.js';
 export { loadJob, parseJob, type DocPath, type JobFile } from './pipeline/load.js';
 export { runJob, type DeviceSinkResult, type JobPlan, type JobResult, type RunOptions, type SourceSummary } from './pipeline/run-job.js';
 export type { Device, DeviceBuffer } from './device/device.js';
-export { HostDevice } from './device/host-device.js';
+export { HostBuffer, HostDevice } from './device/host-device.js';
 export { openDevice, DEVICE_BACKENDS, type DeviceBackend } from './device/open-device.js';
 export { DeviceLoad, verifyResident, residentKey, type DeviceLoadOptions, type DeviceLoadStats, type DevicePlacement } from './sinks/device-loader.js';
 export { writeTarFile, writeTarStream } from './sinks/tar-writer.js';

@@ -1,7 +1,7 @@
 import { fillWithPattern } from '../io/parameter-bytes.js';
 import type { Device, DeviceBuffer } from './device.js';
 
-class HostBuffer implements DeviceBuffer {
+export class HostBuffer implements DeviceBuffer {
   readonly bytes: Uint8Array;
   constructor(readonly size: number) {
     this.bytes = new Uint8Array(size);
