@@ -187,6 +187,23 @@ test('a device sink loads its parameters after the files are written and verifie
   });
 });
 
+test('a tar sink holds one file, or a shard set, the same bytes as convert and reshard write', async (t) => {
+  await inTempDir(async (dir) => {
+    const input = join(dir, 'model.safetensors');
+    await writeFile(input, model());
+    const r = await runYaml(dir, 'sources: [{ path: model.safetensors }]\nsinks:\n  - tar: { path: one.tar }\n  - tar: { path: set.tar, format: safetensors, shards: 3 }\n', '--quiet');
+    t.is(r.code, 0, r.stderr);
+    const set = await runCli(['reshard', `--parameters=${input}`, '--format=safetensors', '--shards=3', `--output=${join(dir, 'cli-set.tar')}`]);
+    t.is(set.code, 0, set.stderr);
+    t.is(await fileHash(join(dir, 'set.tar')), await fileHash(join(dir, 'cli-set.tar')));
+    const one = await runCli(['convert', `--parameters=${input}`, `--output=${join(dir, 'model.irpa')}`, '--quiet']);
+    t.is(one.code, 0, one.stderr);
+    const members = await runCli(['dump', `--parameters=${join(dir, 'one.tar')}`, '--json']);
+    t.deepEqual([...new Set(members.stdout.trim().split('\n').map((l) => JSON.parse(l).scope))], ['model.irpa']);
+    t.deepEqual(await fingerprint(join(dir, 'one.tar')), await fingerprint(join(dir, 'model.irpa')));
+  });
+});
+
 test('--dry-run prints every output and its layout and touches nothing', async (t) => {
   await inTempDir(async (dir) => {
     await writeFile(join(dir, 'model.safetensors'), model());

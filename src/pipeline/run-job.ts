@@ -13,6 +13,7 @@ import { IoScheduler, type SchedulerOptions } from '../scheduler/io-scheduler.js
 import type { ProgressState } from '../scheduler/progress.js';
 import { writeFiles } from '../sinks/container-writer.js';
 import { DeviceLoad, verifyResident, type DeviceLoadStats } from '../sinks/device-loader.js';
+import { writeTarFile } from '../sinks/tar-writer.js';
 import type { FilePlan } from '../sinks/file-plan.js';
 import { declaredParameters } from '../sources/declared.js';
 import type { OpenedSource } from '../sources/open.js';
@@ -112,13 +113,16 @@ export async function runJob(file: JobFile, options: RunOptions = {}): Promise<J
   await options.onPlan?.(plan);
   if (options.dryRun) return { ...plan, bytesRead: 0, bytesWritten: 0, devices: [] };
 
-  const fileSinks = planned.filter((s) => !s.device);
+  const fileSinks = planned.filter((s) => !s.device && !s.tar);
   // Outputs may name directories that do not exist yet (build/ci/model.irpa).
-  for (const sink of fileSinks) await mkdir(dirname(sink.target), { recursive: true });
+  for (const sink of planned) if (!sink.device) await mkdir(dirname(sink.target), { recursive: true });
   const bytesWritten = await inDirectories(fileSinks, (files) => writeFiles(files, { scheduler, ...(options.onProgress ? { onProgress: options.onProgress } : {}) }));
+  // A tar is written front to back, so its sinks take a pass of their own.
+  let tarBytes = 0;
+  for (const sink of planned) if (sink.tar) tarBytes += await writeTarFile(sink.target, sink.files);
   const devices: DeviceSinkResult[] = [];
   for (const [i, sink] of planned.entries()) if (sink.device) devices.push({ sink: i, ...(await loadDeviceSink(sink, scheduler)) });
-  return { ...plan, bytesRead: scheduler.bytesRead, bytesWritten, devices };
+  return { ...plan, bytesRead: scheduler.bytesRead, bytesWritten: bytesWritten + tarBytes, devices };
 }
 
 /** Loads a device sink's parameters, checks them if asked, and lets the device go. */
@@ -176,7 +180,8 @@ function refuseSharedTargets(sinks: PlannedSink[], locate: (at: DocPath) => stri
   const seen = new Map<string, number>();
   sinks.forEach((sink, i) => {
     if (sink.device) return;
-    const paths = [sink.target, ...sink.files.map((f) => f.path)].map((p) => resolve(p));
+    // A tar's files are member names, not paths.
+    const paths = [sink.target, ...(sink.tar ? [] : sink.files.map((f) => f.path))].map((p) => resolve(p));
     for (const path of new Set(paths)) {
       const other = seen.get(path);
       if (other !== undefined && other !== i) throw new UsageError(`${locate(['sinks', i])}: sinks[${i}] writes ${path}, as sinks[${other}] does`);

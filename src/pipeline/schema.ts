@@ -52,7 +52,7 @@ const fileSink = {
   transforms,
 };
 
-export const SINK_KINDS = ['irpa', 'safetensors', 'gguf', 'shards', 'device'] as const;
+export const SINK_KINDS = ['irpa', 'safetensors', 'gguf', 'shards', 'tar', 'device'] as const;
 
 const sink = z
   .strictObject({
@@ -67,6 +67,18 @@ const sink = z
       shards: z.number().int().min(1).max(99999).optional(),
       prefix: z.string().regex(/^[\w-][\w.-]*$/, "letters, digits, '.', '_' and '-' only").optional(),
       force: z.boolean().optional(),
+      'raw-dtype': text.optional(),
+      'tensor-metadata': z.boolean().optional(),
+      transforms,
+    }),
+    /** One file (PREFIX.EXT), or a shard set when a split is given, as members of a tar file. */
+    tar: z.strictObject({
+      path: text,
+      format: z.enum(['irpa', 'safetensors', 'gguf']).optional(),
+      'max-shard-size': size.optional(),
+      'max-shard-params': z.number().int().positive().optional(),
+      shards: z.number().int().min(1).max(99999).optional(),
+      prefix: z.string().regex(/^[\w-][\w.-]*$/, "letters, digits, '.', '_' and '-' only").optional(),
       'raw-dtype': text.optional(),
       'tensor-metadata': z.boolean().optional(),
       transforms,

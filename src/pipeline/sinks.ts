@@ -20,6 +20,8 @@ export interface PlannedSink {
   /** The file, or the directory of a shard set. */
   target: string;
   dir?: { force: boolean };
+  /** For a tar sink: its files are members of the tar at `target`. */
+  tar?: boolean;
   /** For a device sink: where to load, and how. */
   device?: NonNullable<JobSink['device']>;
   parameters: Parameter[];
@@ -46,15 +48,31 @@ export function planSink(
       const path = resolvePath(sink.irpa.path);
       return { kind, target: path, parameters, files: [planIrpaFile(path, parameters, { alignment: sink.irpa.alignment, tensorMetadata: sink.irpa['tensor-metadata'] ?? false }).plan] };
     }
-    if (sink.safetensors) {
-      const path = resolvePath(sink.safetensors.path);
-      return { kind, target: path, parameters, files: [planSafetensorsFile(path, parameters, { rawDtype: sink.safetensors['raw-dtype'], metadata: safetensorsMetadataOf(sources) })] };
-    }
-    if (sink.gguf) {
-      const path = resolvePath(sink.gguf.path);
-      return { kind, target: path, parameters, files: [planGgufFile(path, parameters, { rawDtype: sink.gguf['raw-dtype'], kv: ggufMetadataOf(sources) })] };
+    if (sink.safetensors || sink.gguf) {
+      const path = resolvePath((sink.safetensors ?? sink.gguf)!.path);
+      return { kind, target: path, parameters, files: [planOneFile(kind as 'safetensors' | 'gguf', path, parameters, sources, (sink.safetensors ?? sink.gguf)!['raw-dtype'])] };
     }
     if (sink.device) return { kind, target: `${sink.device.backend} device`, device: sink.device, parameters, files: [] };
+    if (sink.tar) {
+      const t = sink.tar;
+      const split = t['max-shard-size'] !== undefined || t['max-shard-params'] !== undefined || t.shards !== undefined;
+      const setOptions = {
+        format: t.format ?? 'irpa',
+        policy: split ? shardPolicy(t) : { shards: 1 },
+        prefix: t.prefix ?? 'model',
+        rawDtype: t['raw-dtype'],
+        tensorMetadata: t['tensor-metadata'] ?? false,
+        kv: ggufMetadataOf(sources),
+        metadata: safetensorsMetadataOf(sources),
+        warn,
+      };
+      // Unsplit, the one member is PREFIX.EXT, a plain file rather than a set of one.
+      const name = `${setOptions.prefix}.${setOptions.format}`;
+      const files = split
+        ? planShardSet('', parameters, setOptions)
+        : [setOptions.format === 'irpa' ? planIrpaFile(name, parameters, { tensorMetadata: setOptions.tensorMetadata }).plan : planOneFile(setOptions.format, name, parameters, sources, setOptions.rawDtype)];
+      return { kind, target: resolvePath(t.path), tar: true, parameters, files };
+    }
     const shards = sink.shards!;
     const dir = resolvePath(shards.dir);
     const files = planShardSet(dir, parameters, {
@@ -76,7 +94,12 @@ export function planSink(
   }
 }
 
-function shardPolicy(shards: NonNullable<JobSink['shards']>): ShardPolicy {
+/** One safetensors or GGUF file, keeping the sources' file metadata. */
+function planOneFile(format: 'safetensors' | 'gguf', path: string, parameters: Parameter[], sources: OpenedSource[], rawDtype: string | undefined): FilePlan {
+  return format === 'safetensors' ? planSafetensorsFile(path, parameters, { rawDtype, metadata: safetensorsMetadataOf(sources) }) : planGgufFile(path, parameters, { rawDtype, kv: ggufMetadataOf(sources) });
+}
+
+function shardPolicy(shards: Pick<NonNullable<JobSink['shards']>, 'max-shard-size' | 'max-shard-params' | 'shards'>): ShardPolicy {
   const size = shards['max-shard-size'];
   const given = [size, shards['max-shard-params'], shards.shards].filter((v) => v !== undefined).length;
   if (given !== 1) throw new UsageError('give one of max-shard-size, max-shard-params or shards');
