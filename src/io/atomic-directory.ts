@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ioError, UsageError } from '../errors.js';
 import { addPendingOutput, dropPendingOutput } from './atomic-output.js';
+import { callAsync, libcFunction, type AsyncFunction } from './libc.js';
 import { removeStalePartials } from './stale-partials.js';
 
 /**
@@ -11,6 +12,34 @@ import { removeStalePartials } from './stale-partials.js';
  * refused unless `force`, in which case it is replaced only once the new one
  * is complete.
  */
+/** A temporary name beside `target`, of the form stale-partials knows. */
+const partialName = (target: string) => join(dirname(target), `.${basename(target)}.${process.pid}-${randomBytes(4).toString('hex')}.partial`);
+
+const AT_FDCWD = -100;
+const RENAME_EXCHANGE = 2;
+let renameat2: AsyncFunction | null | undefined;
+
+/**
+ * Puts the finished directory at `target`. An existing one is swapped with it
+ * in one step (Linux `renameat2(RENAME_EXCHANGE)`), so the target is never
+ * missing, even to a kill at that moment; the old contents end at `temp` and
+ * are removed with it. Elsewhere the old one is moved aside first.
+ */
+async function moveIntoPlace(temp: string, target: string): Promise<void> {
+  const fail = (error: unknown) => {
+    throw ioError(target, error, 'move output directory into place');
+  };
+  const exists = await stat(target).then(() => true, () => false);
+  if (!exists) return rename(temp, target).catch(fail);
+  renameat2 ??= libcFunction('int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned int flags)');
+  if (renameat2 && (await callAsync(renameat2, AT_FDCWD, temp, AT_FDCWD, target, RENAME_EXCHANGE).catch(() => -1)) === 0) return;
+  // Named as a partial output, so a run killed here has it removed by the next.
+  const aside = partialName(target);
+  await rename(target, aside).catch(fail);
+  await rename(temp, target).catch(fail);
+  await rm(aside, { recursive: true, force: true });
+}
+
 export async function writeDirectoryAtomically<T>(target: string, force: boolean, fill: (dir: string) => Promise<T>): Promise<T> {
   const existing = await readdir(target).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return [];
@@ -19,7 +48,7 @@ export async function writeDirectoryAtomically<T>(target: string, force: boolean
   });
   if (existing.length > 0 && !force) throw new UsageError(`--output=${target} is not empty; pass --force to replace it`);
   await removeStalePartials(target);
-  const temp = join(dirname(target), `.${basename(target)}.${process.pid}-${randomBytes(4).toString('hex')}.partial`);
+  const temp = partialName(target);
   try {
     await mkdir(temp);
   } catch (error) {
@@ -28,10 +57,7 @@ export async function writeDirectoryAtomically<T>(target: string, force: boolean
   addPendingOutput(temp);
   try {
     const result = await fill(temp);
-    await rm(target, { recursive: true, force: true });
-    await rename(temp, target).catch((error) => {
-      throw ioError(target, error, 'move output directory into place');
-    });
+    await moveIntoPlace(temp, target);
     return result;
   } finally {
     await rm(temp, { recursive: true, force: true });
