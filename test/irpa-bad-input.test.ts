@@ -1,5 +1,5 @@
 import test from 'ava';
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ByteWriter } from '../src/formats/bytes.js';
 import { EntryType } from '../src/formats/irpa/constants.js';
@@ -109,5 +109,27 @@ test('a valid two-archive chain reads both archives', async (t) => {
       ['bias', undefined],
     ]);
     t.regex(r.stderr, /note: key 'weight' \(2 times\)/);
+  });
+});
+
+test('external entries are read only from files in or below the archive directory', async (t) => {
+  await inTempDir(async (dir) => {
+    await writeFile(join(dir, 'inside.bin'), Buffer.from('inside bytes'));
+    const outside = join(dir, '..', `outside-${process.pid}.bin`);
+    await writeFile(outside, Buffer.from('secret bytes'));
+    t.teardown(() => rm(outside, { force: true }));
+    const external = (name: string, path: string): TestEntry => ({ spec: { type: EntryType.External, name, metadata: undefined, path, range: { offset: 0, length: 6 } } });
+    const archive = join(dir, 'a.irpa');
+    await writeFile(archive, archiveBytes([external('ok', 'inside.bin'), external('up', `../outside-${process.pid}.bin`), external('abs', '/etc/hostname')]));
+    const listing = await runCli(['dump', `--parameters=${archive}`]);
+    t.is(listing.code, 0, 'listing what an archive says is harmless');
+    const hashed = await runCli(['dump', `--parameters=${archive}`, '--hash']);
+    t.is(hashed.code, 1);
+    t.regex(hashed.stderr, /parameter 'up' of .*a\.irpa is stored in '\.\.\/outside-\d+\.bin', outside the archive's directory/);
+    const converted = await runCli(['convert', `--parameters=${archive}`, '--exclude=up', `--output=${join(dir, 'out.irpa')}`]);
+    t.is(converted.code, 1);
+    t.regex(converted.stderr, /'abs' .* is stored in '\/etc\/hostname', outside the archive's directory/);
+    const safe = await runCli(['dump', `--parameters=${archive}`, `--extract=ok=${join(dir, 'ok.bin')}`]);
+    t.is(safe.code, 0, safe.stderr);
   });
 });

@@ -4,7 +4,7 @@ import { writeAtomically } from '../io/atomic-output.js';
 import { FileCache } from '../io/file-cache.js';
 import { parameterChunks } from '../io/parameter-bytes.js';
 import { assertNotAnInput } from '../io/same-file.js';
-import { fileRange, type Parameter } from '../model/parameter.js';
+import { storedRange, type Parameter } from '../model/parameter.js';
 import type { Command } from './command.js';
 import { requiredList, type FlagSpec } from './flags.js';
 import { scopeListing } from './listing.js';
@@ -49,7 +49,7 @@ async function sha256Of(p: Parameter, files: FileCache, tally: Tally): Promise<s
 }
 
 function detailLine(p: Parameter, sha256: string | undefined): string {
-  const range = fileRange(p);
+  const range = storedRange(p);
   const parts = [`\`${p.key}\`: ${p.storage.kind}`];
   if (p.storage.kind === 'splat') parts.push(`pattern 0x${Buffer.from(p.storage.pattern).reverse().toString('hex')} (${p.storage.pattern.length} bytes)`);
   if (p.storage.kind === 'external' && range) parts.push(`in ${range.path}`);
@@ -104,7 +104,7 @@ export const dump: Command = {
           if (!json) io.out('\n');
         }
       }
-      const inputs = sources.flatMap((s) => [s.path, ...s.parameters.flatMap((p) => fileRange(p)?.path ?? [])]);
+      const inputs = sources.flatMap((s) => [s.path, ...s.parameters.flatMap((p) => storedRange(p)?.path ?? [])]);
       for (const [i, { scope, key, path }] of extracts.entries()) {
         const p = extracted[i]!;
         const id = scope === '' ? key : `${scope}::${key}`;

@@ -1,5 +1,5 @@
 import type { Parameter } from '../model/parameter.js';
-import { fileRange } from '../model/parameter.js';
+import { storedRange } from '../model/parameter.js';
 import type { CommandIO } from './command.js';
 import type { ParsedFlags } from './flags.js';
 import { describeParameterJson } from './parameter-json.js';
@@ -19,7 +19,7 @@ export function scopeListing(scope: string, parameters: Parameter[]): string {
   const name = scope === '' ? '<global>' : `\`${scope}\``;
   const lines = [RULE, `// Parameter scope ${name} (${parameters.length} entries, ${total} total bytes)`, COLUMNS, HEADINGS, UNDERLINE];
   for (const p of parameters) {
-    const range = fileRange(p);
+    const range = storedRange(p);
     const start = range ? String(range.offset) : '-';
     const end = range ? String(range.offset + p.length) : '-';
     lines.push(`${start.padStart(16)} | ${end.padStart(16)} | ${String(p.length).padStart(16)} | \`${p.key}\``);

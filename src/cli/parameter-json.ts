@@ -1,4 +1,4 @@
-import { fileRange, type Parameter } from '../model/parameter.js';
+import { storedRange, type Parameter } from '../model/parameter.js';
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 
@@ -10,7 +10,7 @@ function metadataJson(metadata: Uint8Array): { metadata: string } | { metadataHe
 
 /** The JSON form of a parameter that `dump --json` and `create --json` print. */
 export function describeParameterJson(p: Parameter, sha256?: string): Record<string, unknown> {
-  const range = fileRange(p);
+  const range = storedRange(p);
   return {
     scope: p.scope,
     key: p.key,

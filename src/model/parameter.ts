@@ -1,3 +1,5 @@
+import { DataError } from '../errors.js';
+
 /**
  * Where a parameter's bytes come from. `file` is a byte range of a file on
  * disk; `fill` is generated content (a pattern repeated to the length; all
@@ -9,7 +11,13 @@ export type ByteSource = { kind: 'file'; path: string; offset: number } | { kind
 export type Storage =
   | { kind: 'data'; source: ByteSource }
   | { kind: 'splat'; pattern: Uint8Array }
-  | { kind: 'external'; path: string; offset: number };
+  | {
+      kind: 'external';
+      path: string;
+      offset: number;
+      /** The path as the archive gives it, when it points outside the archive's directory: never read. */
+      refused?: string;
+    };
 
 /** Tensor facts a source knows, kept for writers that need them (safetensors, GGUF). */
 export interface TensorInfo {
@@ -39,11 +47,21 @@ export interface Parameter {
   origin: string;
 }
 
-/** The absolute file offset of a parameter's bytes, when they are in a file. */
-export function fileRange(p: Parameter): { path: string; offset: number } | undefined {
+/** Where a parameter's bytes are, when they are in a file: for describing them, never refused. */
+export function storedRange(p: Parameter): { path: string; offset: number } | undefined {
   if (p.storage.kind === 'data' && p.storage.source.kind === 'file') return p.storage.source;
-  if (p.storage.kind === 'external') return p.storage;
+  if (p.storage.kind === 'external') return { path: p.storage.path, offset: p.storage.offset };
   return undefined;
+}
+
+/** The file and absolute offset to read a parameter's bytes from, when they are in a file. */
+export function fileRange(p: Parameter): { path: string; offset: number } | undefined {
+  if (p.storage.kind === 'external') {
+    if (p.storage.refused !== undefined) {
+      throw new DataError(`parameter '${p.key}' of ${p.origin} is stored in '${p.storage.refused}', outside the archive's directory; paramflow reads only files in or below it`);
+    }
+  }
+  return storedRange(p);
 }
 
 /** A pattern repeated to fill a parameter (a splat, or generated contents). */

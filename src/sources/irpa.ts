@@ -1,4 +1,4 @@
-import { dirname, resolve } from 'node:path';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { ByteSpan } from '../formats/bytes.js';
 import {
   EntryType,
@@ -110,13 +110,18 @@ export function irpaParameters(path: string, archives: IrpaArchive[], scope = ''
           parameters.push({ ...common, length: entry.storage.length, storage: { kind: 'data', source: { kind: 'file', path, offset } } });
           break;
         }
-        case EntryType.External:
+        case EntryType.External: {
+          const resolved = resolve(dirname(path), entry.path);
+          const inside = relative(dirname(resolve(path)), resolved);
+          // A hostile archive must not make paramflow read /etc/shadow: only files in or below its own directory.
+          const outside = isAbsolute(entry.path) || inside.startsWith('..') || isAbsolute(inside);
           parameters.push({
             ...common,
             length: entry.range.length,
-            storage: { kind: 'external', path: resolve(dirname(path), entry.path), offset: entry.range.offset },
+            storage: { kind: 'external', path: resolved, offset: entry.range.offset, ...(outside ? { refused: entry.path } : {}) },
           });
           break;
+        }
       }
     }
   }
