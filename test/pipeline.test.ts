@@ -155,6 +155,7 @@ const badJobs: [string, string, RegExp][] = [
   ['a missing variable', 'sources: [{ path: m.safetensors }]\nsinks:\n  - irpa: { path: "${nowhere}/o.irpa" }\n', /job\.yaml:3:19: sinks\[0\]\.irpa\.path: \$\{nowhere\} is not set/],
   ['a glob matching nothing', 'sources:\n  - path: "*.gguf"\nsinks: [{ irpa: { path: o.irpa } }]\n', /job\.yaml:2:11: sources\[0\]\.path: '\*\.gguf' matches no file/],
   ['an unknown sink', 'sources: [{ path: m.safetensors }]\nsinks:\n  - iprа: { path: o.irpa }\n', /job\.yaml:3:5: sinks\[0\]: unknown key/],
+  ['a job file past the size cap', `# ${'x'.repeat(1024 * 1024)}\nsources: []\n`, /job\.yaml' is \d+ bytes, more than the 1048576-byte limit/],
   ['two sinks on one file', 'sources: [{ path: m.safetensors }]\nsinks: [{ irpa: { path: o.irpa } }, { gguf: { path: o.irpa } }]\n', /sinks\[1\] writes .*o\.irpa, as sinks\[0\] does/],
 ];
 

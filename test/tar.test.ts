@@ -118,3 +118,24 @@ test('reshard writes a shard set as a tar stream: extracted, it is the directory
     t.is(json.code, 2);
   });
 });
+
+test('a tar extended header past its cap is refused before it is read', async (t) => {
+  await inTempDir(async (dir) => {
+    // A GNU long-name header claiming 1 MiB of name.
+    const block = new Uint8Array(512);
+    block.set(new TextEncoder().encode('././@LongLink'));
+    block.set(new TextEncoder().encode('0000644\0'), 100);
+    block.set(new TextEncoder().encode('00004000000\0'), 124);
+    block[156] = 'L'.charCodeAt(0);
+    block.set(new TextEncoder().encode('ustar  \0'), 257);
+    block.fill(0x20, 148, 156);
+    const sum = block.reduce((n, b) => n + b, 0);
+    block.set(new TextEncoder().encode(`${sum.toString(8).padStart(6, '0')}\0 `), 148);
+    const file = new Uint8Array(512 + (1 << 20) + 1024);
+    file.set(block);
+    await writeFile(join(dir, 'long.tar'), file);
+    const r = await runCli(['dump', `--parameters=${join(dir, 'long.tar')}`]);
+    t.is(r.code, 1);
+    t.regex(r.stderr, /long\.tar: at byte 0: tar extended header of 1048576 bytes is larger than the 65536-byte limit/);
+  });
+});

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { suggest } from '../did-you-mean.js';
@@ -21,11 +21,17 @@ export function describePath(at: DocPath): string {
 }
 
 /** Reads and validates a job file; every problem found is reported at once, each with its place. */
+/** Job files are written by hand: anything larger is a mistake, not a job. */
+export const MAX_JOB_BYTES = 1024 * 1024;
+
 export async function loadJob(path: string): Promise<JobFile> {
   let text: string;
   try {
+    const size = (await stat(path)).size;
+    if (size > MAX_JOB_BYTES) throw new UsageError(`job file '${path}' is ${size} bytes, more than the ${MAX_JOB_BYTES}-byte limit`);
     text = await readFile(path, 'utf8');
   } catch (error) {
+    if (error instanceof UsageError) throw error;
     throw new UsageError(`cannot read job file '${path}': ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
   return parseJob(path, text);
