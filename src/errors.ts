@@ -57,6 +57,8 @@ export function ioError(file: string, error: unknown, action: string): IoError {
           ? 'is a directory'
           : e?.code === 'ENOSPC'
             ? 'no space left on device'
-            : (e?.message ?? String(error));
+            : e?.code === 'EIO'
+              ? 'input/output error (the disk or the filesystem failed)'
+              : (e?.message ?? String(error));
   return new IoError(file, `cannot ${action}: ${reason}`, e?.code);
 }

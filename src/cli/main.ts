@@ -72,6 +72,8 @@ function installProcessHandlers(): void {
     removePendingOutputs();
     process.exit(0);
   });
+  // Whatever ends the process (an unexpected crash included), temporary outputs go with it.
+  process.once('exit', removePendingOutputs);
   for (const [signal, code] of [
     ['SIGINT', 130],
     ['SIGTERM', 143],

@@ -4,6 +4,7 @@ import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ioError } from '../errors.js';
 import { EarlyWriteback } from './early-writeback.js';
+import { failpoint } from './failpoints.js';
 import { removeStalePartials } from './stale-partials.js';
 
 /** Temporary files and directories not yet moved into place, removed if the process is stopped. */
@@ -68,6 +69,7 @@ export class AtomicOutput {
   async write(bytes: Uint8Array, position: number): Promise<void> {
     let done = 0;
     try {
+      failpoint('write', bytes.length);
       while (done < bytes.length) {
         const { bytesWritten } = await this.handle.write(bytes, done, bytes.length - done, position + done);
         done += bytesWritten;
@@ -83,6 +85,7 @@ export class AtomicOutput {
     const total = buffers.reduce((n, b) => n + b.length, 0);
     let written: number;
     try {
+      failpoint('write', total);
       written = (await this.handle.writev(buffers, position)).bytesWritten;
     } catch (error) {
       throw ioError(this.target, error, 'write');

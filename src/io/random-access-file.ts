@@ -1,5 +1,6 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { FormatError, ioError } from '../errors.js';
+import { failpoint } from './failpoints.js';
 
 /**
  * A file opened for positioned reads, which knows its name for messages; or
@@ -51,6 +52,7 @@ export class RandomAccessFile {
     while (done < length) {
       let bytesRead: number;
       try {
+        failpoint('read', length - done);
         ({ bytesRead } = await this.handle.read(buffer, done, length - done, this.base + offset + done));
       } catch (error) {
         throw ioError(this.path, error, 'read');
@@ -74,6 +76,7 @@ export class RandomAccessFile {
    */
   async readv(buffers: Uint8Array[], offset: number): Promise<number> {
     try {
+      failpoint('read', buffers.reduce((n, b) => n + b.length, 0));
       return (await this.handle.readv(buffers, this.base + offset)).bytesRead;
     } catch (error) {
       throw ioError(this.path, error, 'read');

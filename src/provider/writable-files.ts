@@ -1,5 +1,6 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { ioError } from '../errors.js';
+import { failpoint } from '../io/failpoints.js';
 import type { WritableTarget } from '../scheduler/io-scheduler.js';
 
 /** A file opened for positioned writes in place (never resized). */
@@ -21,6 +22,7 @@ class InPlaceFile implements WritableTarget {
     try {
       let at = position;
       let rest = buffers.filter((b) => b.length > 0);
+      failpoint('write', rest.reduce((n, b) => n + b.length, 0));
       while (rest.length > 0) {
         const { bytesWritten } = await this.handle.writev(rest, at);
         at += bytesWritten;

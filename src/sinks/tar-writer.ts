@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import { basename } from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -54,12 +53,16 @@ async function* pieceBytes(piece: CopyPiece, files: FileCache): AsyncGenerator<U
 export async function writeTarStream(plans: FilePlan[], out: Writable): Promise<number> {
   const pack = tar.pack();
   const piped = pipeline(pack, out);
+  // Awaited below at each step; a failure between steps must not count as unhandled.
+  piped.catch(() => undefined);
   const files = new FileCache();
   try {
     for (const plan of plans) {
       const entry = pack.entry({ name: basename(plan.path), size: plan.totalSize, mode: 0o644, mtime: new Date(0), uid: 0, gid: 0, uname: '', gname: '', type: 'file' });
+      // A failure reaches us through `piped`; the entry's own error event must not go unheard.
+      entry.on('error', () => undefined);
       for await (const chunk of planBytes(plan, files)) {
-        if (!entry.write(chunk)) await Promise.race([once(entry, 'drain'), piped]);
+        if (!entry.write(chunk)) await Promise.race([new Promise<void>((resolve) => entry.once('drain', () => resolve())), piped]);
       }
       await Promise.race([new Promise<void>((resolve) => entry.end(resolve)), piped]);
     }
