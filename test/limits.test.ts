@@ -3,6 +3,7 @@ import { open, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HEADER_SIZE, MAX_CHAINED_ARCHIVES, MAX_ENTRY_SEGMENT_BYTES, MAX_METADATA_SEGMENT_BYTES } from '../src/formats/irpa/constants.js';
 import { encodeHeader, type IrpaHeader } from '../src/formats/irpa/header.js';
+import { MAX_GGUF_HEADER_BYTES } from '../src/sources/gguf.js';
 import { openSource } from '../src/sources/open.js';
 import { inTempDir } from './helpers/paths.js';
 
@@ -54,5 +55,27 @@ test('entry and metadata segments at their caps are accepted; one byte more is r
         else await t.throwsAsync(openSource(path), { message: /larger than|limit/ }, `${field} past the cap`);
       }
     }
+  });
+});
+
+test('a GGUF header past its 512 MiB cap is refused without reading it', async (t) => {
+  await inTempDir(async (dir) => {
+    // One string value claiming 513 MiB, in a sparse file that holds it.
+    const claimed = MAX_GGUF_HEADER_BYTES + 2 ** 20;
+    const head = Buffer.alloc(4 + 4 + 8 + 8 + 8 + 1 + 4 + 8);
+    let at = head.write('GGUF', 0, 'latin1');
+    at = head.writeUInt32LE(3, at);
+    at = head.writeBigUInt64LE(0n, at); // tensors
+    at = head.writeBigUInt64LE(1n, at); // key/values
+    at = head.writeBigUInt64LE(1n, at); // key length
+    at += head.write('k', at, 'latin1');
+    at = head.writeUInt32LE(8, at); // string
+    head.writeBigUInt64LE(BigInt(claimed), at);
+    const path = join(dir, 'big.gguf');
+    const handle = await open(path, 'w');
+    await handle.write(head, 0, head.length, 0);
+    await handle.truncate(head.length + claimed + 4096);
+    await handle.close();
+    await t.throwsAsync(openSource(path), { message: /larger than the 536870912-byte limit/ });
   });
 });
