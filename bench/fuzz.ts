@@ -1,11 +1,12 @@
 /**
  * A long fuzzing campaign of the parsers: mutated copies of the example
- * files (bit flips, truncations, random bytes, lying u64 counts and lengths)
+ * files and of a tar of two of them (bit flips, truncations, random bytes, lying u64 counts and lengths)
  * opened as sources. Each must parse or be refused with a typed error within
  * 2 s. Prints cases tried, parsed, refused, and every failure.
  *
  *   npm run build && node dist/bench/fuzz.js [CASES_PER_FORMAT=100000] [--seed=N]
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,9 +20,14 @@ const dir = await mkdtemp(join(tmpdir(), 'paramflow-fuzz-'));
 let failed = 0;
 try {
   console.log(`seed ${seed}, ${cases} cases per format`);
-  for (const name of ['tiny.irpa', 'tiny.gguf', 'tiny.safetensors']) {
+  spawnSync('tar', ['-cf', join(dir, 'model.tar'), '-C', join(repoRoot, 'examples'), 'tiny.safetensors', 'tiny.irpa']);
+  const inputs: [string, string][] = [
+    ...['tiny.irpa', 'tiny.gguf', 'tiny.safetensors'].map((n): [string, string] => [n, join(repoRoot, 'examples', n)]),
+    ['model.tar', join(dir, 'model.tar')],
+  ];
+  for (const [name, path] of inputs) {
     const started = performance.now();
-    const outcome = await fuzzSource(dir, name, await readFile(join(repoRoot, 'examples', name)), cases, seed);
+    const outcome = await fuzzSource(dir, `fuzzed-${name}`, await readFile(path), cases, seed);
     failed += outcome.failures.length;
     console.log(`${name.padEnd(18)} ${cases} tried: ${outcome.parsed} parsed, ${outcome.refused} refused, ${outcome.failures.length} failures (${((performance.now() - started) / 1000).toFixed(0)} s)`);
     for (const f of outcome.failures.slice(0, 10)) console.log(`  ${f}`);

@@ -1,5 +1,6 @@
 import test from 'ava';
 import fc from 'fast-check';
+import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UsageError } from '../src/errors.js';
@@ -23,6 +24,16 @@ for (const name of ['tiny.irpa', 'tiny.gguf', 'tiny.safetensors']) {
     });
   });
 }
+
+test('damaged tar files of parameter files parse or are refused with a typed error', async (t) => {
+  await inTempDir(async (dir) => {
+    const r = spawnSync('tar', ['-cf', join(dir, 'model.tar'), '-C', join(repoRoot, 'examples'), 'tiny.safetensors', 'tiny.irpa']);
+    t.is(r.status, 0);
+    const outcome = await fuzzSource(dir, 'fuzzed.tar', await readFile(join(dir, 'model.tar')), RUNS, SEED);
+    t.deepEqual(outcome.failures, []);
+    t.log(`tar: ${outcome.parsed} parsed, ${outcome.refused} refused`);
+  });
+});
 
 test('job files of random text, and damaged example jobs, are valid or a usage error', async (t) => {
   const example = await readFile(join(repoRoot, 'pipelines/quickstart.yaml'), 'utf8');
