@@ -54,35 +54,26 @@ const fileSink = {
 
 export const SINK_KINDS = ['irpa', 'safetensors', 'gguf', 'shards', 'tar', 'device'] as const;
 
+/** What a shard set takes, in a directory or in a tar. */
+const shardKeys = {
+  format: z.enum(['irpa', 'safetensors', 'gguf']).optional(),
+  'max-shard-size': size.optional(),
+  'max-shard-params': z.number().int().positive().optional(),
+  shards: z.number().int().min(1).max(99999).optional(),
+  prefix: z.string().regex(/^[\w-][\w.-]*$/, "letters, digits, '.', '_' and '-' only").optional(),
+  'raw-dtype': text.optional(),
+  'tensor-metadata': z.boolean().optional(),
+  transforms,
+};
+
 const sink = z
   .strictObject({
     irpa: z.strictObject({ ...fileSink, alignment: z.number().int().positive().optional(), 'tensor-metadata': z.boolean().optional() }),
     safetensors: z.strictObject({ ...fileSink, 'raw-dtype': text.optional() }),
     gguf: z.strictObject({ ...fileSink, 'raw-dtype': text.optional() }),
-    shards: z.strictObject({
-      dir: text,
-      format: z.enum(['irpa', 'safetensors', 'gguf']).optional(),
-      'max-shard-size': size.optional(),
-      'max-shard-params': z.number().int().positive().optional(),
-      shards: z.number().int().min(1).max(99999).optional(),
-      prefix: z.string().regex(/^[\w-][\w.-]*$/, "letters, digits, '.', '_' and '-' only").optional(),
-      force: z.boolean().optional(),
-      'raw-dtype': text.optional(),
-      'tensor-metadata': z.boolean().optional(),
-      transforms,
-    }),
+    shards: z.strictObject({ dir: text, ...shardKeys, force: z.boolean().optional() }),
     /** One file (PREFIX.EXT), or a shard set when a split is given, as members of a tar file. */
-    tar: z.strictObject({
-      path: text,
-      format: z.enum(['irpa', 'safetensors', 'gguf']).optional(),
-      'max-shard-size': size.optional(),
-      'max-shard-params': z.number().int().positive().optional(),
-      shards: z.number().int().min(1).max(99999).optional(),
-      prefix: z.string().regex(/^[\w-][\w.-]*$/, "letters, digits, '.', '_' and '-' only").optional(),
-      'raw-dtype': text.optional(),
-      'tensor-metadata': z.boolean().optional(),
-      transforms,
-    }),
+    tar: z.strictObject({ path: text, ...shardKeys }),
     /** Loads into device memory (after the files are written), optionally reading every parameter back. */
     device: z.strictObject({
       backend: z.enum(['host', 'webgpu']),

@@ -6,7 +6,7 @@ import { planGgufFile } from '../sinks/gguf-writer.js';
 import { planIrpaFile } from '../sinks/irpa-writer.js';
 import { planSafetensorsFile } from '../sinks/safetensors-writer.js';
 import type { ShardPolicy } from '../sinks/shard-plan.js';
-import { planShardSet } from '../sinks/shard-set-writer.js';
+import { planShardSet, type ShardSetOptions } from '../sinks/shard-set-writer.js';
 import { ggufMetadataOf, safetensorsMetadataOf } from '../sinks/source-metadata.js';
 import type { OpenedSource } from '../sources/open.js';
 import { describePath, type DocPath } from './load.js';
@@ -56,35 +56,17 @@ export function planSink(
     if (sink.tar) {
       const t = sink.tar;
       const split = t['max-shard-size'] !== undefined || t['max-shard-params'] !== undefined || t.shards !== undefined;
-      const setOptions = {
-        format: t.format ?? 'irpa',
-        policy: split ? shardPolicy(t) : { shards: 1 },
-        prefix: t.prefix ?? 'model',
-        rawDtype: t['raw-dtype'],
-        tensorMetadata: t['tensor-metadata'] ?? false,
-        kv: ggufMetadataOf(sources),
-        metadata: safetensorsMetadataOf(sources),
-        warn,
-      };
+      const options = setOptions(t, split ? shardPolicy(t) : { shards: 1 }, sources, warn);
       // Unsplit, the one member is PREFIX.EXT, a plain file rather than a set of one.
-      const name = `${setOptions.prefix}.${setOptions.format}`;
+      const name = `${options.prefix}.${options.format}`;
       const files = split
-        ? planShardSet('', parameters, setOptions)
-        : [setOptions.format === 'irpa' ? planIrpaFile(name, parameters, { tensorMetadata: setOptions.tensorMetadata }).plan : planOneFile(setOptions.format, name, parameters, sources, setOptions.rawDtype)];
+        ? planShardSet('', parameters, options)
+        : [options.format === 'irpa' ? planIrpaFile(name, parameters, { tensorMetadata: options.tensorMetadata }).plan : planOneFile(options.format, name, parameters, sources, options.rawDtype)];
       return { kind, target: resolvePath(t.path), tar: true, parameters, files };
     }
     const shards = sink.shards!;
     const dir = resolvePath(shards.dir);
-    const files = planShardSet(dir, parameters, {
-      format: shards.format ?? 'irpa',
-      policy: shardPolicy(shards),
-      prefix: shards.prefix ?? 'model',
-      rawDtype: shards['raw-dtype'],
-      tensorMetadata: shards['tensor-metadata'] ?? false,
-      kv: ggufMetadataOf(sources),
-      metadata: safetensorsMetadataOf(sources),
-      warn,
-    });
+    const files = planShardSet(dir, parameters, setOptions(shards, shardPolicy(shards), sources, warn));
     return { kind, target: dir, dir: { force: shards.force ?? false }, parameters, files };
   } catch (error) {
     if (!(error instanceof ParamflowError)) throw error;
@@ -92,6 +74,20 @@ export function planSink(
     if (error instanceof UsageError) throw new UsageError(`${locate([...at, kind])}: ${describePath([...at, kind])}: ${error.message}`);
     throw error;
   }
+}
+
+/** A shard set's options from a `shards` or `tar` sink, keeping the sources' file metadata. */
+function setOptions(spec: Omit<NonNullable<JobSink['tar']>, 'path'>, policy: ShardPolicy, sources: OpenedSource[], warn: (message: string) => void): ShardSetOptions {
+  return {
+    format: spec.format ?? 'irpa',
+    policy,
+    prefix: spec.prefix ?? 'model',
+    rawDtype: spec['raw-dtype'],
+    tensorMetadata: spec['tensor-metadata'] ?? false,
+    kv: ggufMetadataOf(sources),
+    metadata: safetensorsMetadataOf(sources),
+    warn,
+  };
 }
 
 /** One safetensors or GGUF file, keeping the sources' file metadata. */
