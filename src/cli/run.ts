@@ -1,5 +1,5 @@
 import { isAbsolute, relative, resolve } from 'node:path';
-import type { FilePlan } from '../sinks/file-plan.js';
+import { payloadBytes } from '../sinks/file-plan.js';
 import { loadJob } from '../pipeline/load.js';
 import { runJob, type JobPlan } from '../pipeline/run-job.js';
 import { parseSets } from '../pipeline/variables.js';
@@ -22,8 +22,7 @@ need is read once. Every output appears only when all are complete.
 Variables: \${name} in any value, from --set, or from the job's variables:
 (a default, { env: NAME }, or { metadata: KEY } of the sources).`;
 
-const size = (plan: FilePlan) => plan.totalSize;
-const payload = (plan: JobPlan) => plan.sinks.reduce((n, s) => n + s.files.reduce((m, f) => m + f.pieces.reduce((k, p) => k + p.length, 0), 0), 0);
+const payload = (plan: JobPlan) => plan.sinks.reduce((n, s) => n + s.files.reduce((m, f) => m + payloadBytes(f), 0), 0);
 /** A path as the user would type it: relative below the working directory, absolute elsewhere. */
 const show = (path: string) => {
   const rel = relative(process.cwd(), path);
@@ -34,7 +33,7 @@ function planText(plan: JobPlan, dryRun: boolean): string {
   const lines: string[] = [];
   for (const s of plan.sources) lines.push(`source ${s.format === 'create' ? s.name : show(s.name)}: ${s.format}, ${s.parameters} parameters`);
   plan.sinks.forEach((sink, i) => {
-    const bytes = sink.files.reduce((n, f) => n + size(f), 0);
+    const bytes = sink.files.reduce((n, f) => n + f.totalSize, 0);
     lines.push(`sink ${i + 1} ${sink.kind} ${show(sink.target)}: ${sink.parameters.length} parameters, ${sink.files.length} file${sink.files.length === 1 ? '' : 's'}, ${bytes} bytes`);
     if (!dryRun) return;
     for (const file of sink.files) {

@@ -4,7 +4,7 @@ import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ioError } from '../errors.js';
 import { EarlyWriteback } from './early-writeback.js';
-import { failpoint } from './failpoints.js';
+import { writeFully } from './write-fully.js';
 import { removeStalePartials } from './stale-partials.js';
 
 /** Temporary files and directories not yet moved into place, removed if the process is stopped. */
@@ -66,39 +66,18 @@ export class AtomicOutput {
   }
 
   /** Writes all of `bytes` at `position`. */
-  async write(bytes: Uint8Array, position: number): Promise<void> {
-    let done = 0;
-    try {
-      failpoint('write', bytes.length);
-      while (done < bytes.length) {
-        const { bytesWritten } = await this.handle.write(bytes, done, bytes.length - done, position + done);
-        done += bytesWritten;
-      }
-    } catch (error) {
-      throw ioError(this.target, error, 'write');
-    }
-    this.wrote(bytes.length);
+  write(bytes: Uint8Array, position: number): Promise<void> {
+    return this.writev([bytes], position);
   }
 
-  /** Writes `buffers` back to back from `position`: one call, unless the OS takes fewer bytes. */
+  /** Writes `buffers` back to back from `position`, in as few calls as the OS allows. */
   async writev(buffers: Uint8Array[], position: number): Promise<void> {
-    const total = buffers.reduce((n, b) => n + b.length, 0);
-    let written: number;
     try {
-      failpoint('write', total);
-      written = (await this.handle.writev(buffers, position)).bytesWritten;
+      await writeFully(this.handle, buffers, position);
     } catch (error) {
       throw ioError(this.target, error, 'write');
     }
-    if (written === total) return this.wrote(total);
-    this.wrote(written);
-    // A short write: the rest, buffer by buffer.
-    let at = position;
-    for (const b of buffers) {
-      const skip = Math.min(b.length, Math.max(0, position + written - at));
-      if (skip < b.length) await this.write(b.subarray(skip), at + skip);
-      at += b.length;
-    }
+    this.wrote(buffers.reduce((n, b) => n + b.length, 0));
   }
 
   /** Hears of bytes written to `fd` by other means (kernel copies), to start their writeback early. */
@@ -159,16 +138,8 @@ export class AtomicOutput {
 }
 
 /** Runs `fill` on a new atomic output; the target appears only if it succeeds. */
-export async function writeAtomically<T>(target: string, fill: (out: AtomicOutput) => Promise<T>): Promise<T> {
-  const out = await AtomicOutput.create(target);
-  try {
-    const result = await fill(out);
-    await out.commit();
-    return result;
-  } catch (error) {
-    await out.abort();
-    throw error;
-  }
+export function writeAtomically<T>(target: string, fill: (out: AtomicOutput) => Promise<T>): Promise<T> {
+  return writeAllAtomically([target], ([out]) => fill(out!));
 }
 
 /**

@@ -5,6 +5,7 @@ import { fileRange, fillPattern, type Parameter } from '../model/parameter.js';
 import { describeKey, type ParameterIndex } from '../model/parameter-index.js';
 import { loadIndex } from '../sources/load-index.js';
 import { fenced, type Fence } from '../scheduler/fence.js';
+import { groupBy } from '../scheduler/group-by.js';
 import { IoScheduler, type SchedulerOptions } from '../scheduler/io-scheduler.js';
 import { WritableFiles } from './writable-files.js';
 
@@ -109,16 +110,15 @@ export class ParameterProvider {
     return fenced(ordering.wait, ordering.signal, async () => {
       if (!this.writers) throw new UsageError('this provider was opened read-only; open it with { writable: true } to write parameters');
       const resolved = spans.map((s) => this.resolve(scope, s, s.from, source.length, 'scatter'));
-      const byFile = new Map<string, { from: number; offset: number; length: number }[]>();
-      for (const r of resolved) {
+      const writes = resolved.map((r) => {
         const range = fileRange(r.parameter);
         if (!range || r.parameter.storage.kind !== 'data') {
-          throw new DataError(`parameter ${describeKey(scope, r.parameter.key)} is a ${r.parameter.storage.kind === 'splat' ? 'splat' : 'generated parameter'}, which has no bytes in a file to write`);
+          const what = r.parameter.storage.kind === 'splat' ? 'a splat' : r.parameter.storage.kind === 'external' ? 'stored in another file' : 'a generated parameter';
+          throw new DataError(`parameter ${describeKey(scope, r.parameter.key)} is ${what}, which has no bytes in its archive to write`);
         }
-        const list = byFile.get(range.path) ?? [];
-        list.push({ from: r.at, offset: range.offset + r.offset, length: r.length });
-        byFile.set(range.path, list);
-      }
+        return { path: range.path, from: r.at, offset: range.offset + r.offset, length: r.length };
+      });
+      const byFile = groupBy(writes, (w) => w.path);
       await Promise.all([...byFile].map(async ([path, list]) => this.scheduler.scatter(source, list, await this.writers!.get(path))));
     });
   }

@@ -1,6 +1,6 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { ioError } from '../errors.js';
-import { failpoint } from '../io/failpoints.js';
+import { writeFully } from '../io/write-fully.js';
 import type { WritableTarget } from '../scheduler/io-scheduler.js';
 
 /** A file opened for positioned writes in place (never resized). */
@@ -20,17 +20,7 @@ class InPlaceFile implements WritableTarget {
 
   async writev(buffers: Uint8Array[], position: number): Promise<void> {
     try {
-      let at = position;
-      let rest = buffers.filter((b) => b.length > 0);
-      failpoint('write', rest.reduce((n, b) => n + b.length, 0));
-      while (rest.length > 0) {
-        const { bytesWritten } = await this.handle.writev(rest, at);
-        at += bytesWritten;
-        // A short write: drop what went, go on from there.
-        let skip = bytesWritten;
-        while (rest.length > 0 && skip >= rest[0]!.length) skip -= rest.shift()!.length;
-        if (skip > 0) rest[0] = rest[0]!.subarray(skip);
-      }
+      await writeFully(this.handle, buffers, position);
     } catch (error) {
       throw ioError(this.path, error, 'write');
     }

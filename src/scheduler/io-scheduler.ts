@@ -8,6 +8,7 @@ import { BufferPool } from './buffer-pool.js';
 import { ByteBudget } from './byte-budget.js';
 import { copyFileRange, kernelCopyAvailable } from './copy-file-range.js';
 import { fenced, type Fence } from './fence.js';
+import { groupBy } from './group-by.js';
 import { planCopies, type CopyJob, type CopyPiece, type FillJob, type KernelCopyJob, type Placement, type ReadJob } from './plan.js';
 
 export interface SchedulerOptions {
@@ -128,13 +129,10 @@ export class IoScheduler {
   /** Reads file ranges into places in one buffer, merging adjacent ranges of a file into single reads. */
   gather(spans: { path: string; offset: number; length: number; into: number }[], buffer: Uint8Array, files: FileCache, options: OrderedOptions = {}): Promise<void> {
     return fenced(options.wait, options.signal, async () => {
-      const byFile = new Map<string, typeof spans>();
-      for (const s of spans) {
-        if (s.length === 0) continue;
-        const list = byFile.get(s.path);
-        if (list) list.push(s);
-        else byFile.set(s.path, [s]);
-      }
+      const byFile = groupBy(
+        spans.filter((s) => s.length > 0),
+        (s) => s.path,
+      );
       const tasks: (() => Promise<void>)[] = [];
       for (const [path, list] of byFile) {
         const pieces = list.map((s) => ({ target: s.into, length: s.length, source: { kind: 'file' as const, path, offset: s.offset } }));
@@ -231,17 +229,11 @@ export class IoScheduler {
       const bytes = await source.read(job.offset, job.length, 'parameter data', buffer);
       this.bytesRead += job.length;
       this.calls.reads += 1;
-      const byTarget = new Map<number, Placement[]>();
-      for (const p of job.places) {
-        const list = byTarget.get(p.file);
-        if (list) list.push(p);
-        else byTarget.set(p.file, [p]);
-      }
       const writes: Promise<void>[] = [];
-      for (const [file, places] of byTarget) {
+      for (const [file, places] of groupBy(job.places, (p) => p.file)) {
         for (const run of targetRuns(places)) writes.push(writeRun(targets[file]!, run, bytes));
-      this.calls.writes += writes.length;
       }
+      this.calls.writes += writes.length;
       await Promise.all(writes);
       const tags = new Map<number, number>();
       for (const p of job.places) if (p.tag !== undefined) tags.set(p.tag, (tags.get(p.tag) ?? 0) + p.length);

@@ -4,7 +4,7 @@ import { assertNotAnInput } from '../io/same-file.js';
 import { IoScheduler } from '../scheduler/io-scheduler.js';
 import type { CopyPiece } from '../scheduler/plan.js';
 import { trackProgress, type ProgressState } from '../scheduler/progress.js';
-import { payloadBytes, planContainerFile, type ContainerLayout, type FilePlan } from './file-plan.js';
+import { payloadBytes, planContainerFile, planInputs, type ContainerLayout, type FilePlan } from './file-plan.js';
 import type { Parameter } from '../model/parameter.js';
 
 export type { ContainerLayout } from './file-plan.js';
@@ -28,7 +28,7 @@ export function writeContainer(path: string, parameters: Parameter[], layout: Co
  * place; if one fails, none appears. Returns the payload bytes moved.
  */
 export async function writeFiles(plans: FilePlan[], options: ContainerWriteOptions = {}): Promise<number> {
-  const inputs = new Set(plans.flatMap((plan) => plan.pieces.flatMap((p) => (p.source.kind === 'file' ? p.source.path : []))));
+  const inputs = planInputs(plans);
   for (const plan of plans) await assertNotAnInput(plan.path, inputs);
   // Tags number parameters across all files, for progress.
   let base = 0;

@@ -47,3 +47,6 @@ export function planBytesFile(path: string, bytes: Uint8Array): FilePlan {
 }
 
 export const payloadBytes = (plan: FilePlan) => plan.pieces.reduce((n, p) => n + p.length, 0);
+
+/** The source files planned files read from (none of them may be an output). */
+export const planInputs = (plans: FilePlan[]) => new Set(plans.flatMap((plan) => plan.pieces.flatMap((p) => (p.source.kind === 'file' ? p.source.path : []))));

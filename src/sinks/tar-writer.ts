@@ -7,7 +7,7 @@ import { FileCache } from '../io/file-cache.js';
 import { fillWithPattern } from '../io/parameter-bytes.js';
 import { assertNotAnInput } from '../io/same-file.js';
 import type { CopyPiece } from '../scheduler/plan.js';
-import type { FilePlan } from './file-plan.js';
+import { payloadBytes, planInputs, type FilePlan } from './file-plan.js';
 
 const CHUNK = 8 * 2 ** 20;
 
@@ -75,12 +75,12 @@ export async function writeTarStream(plans: FilePlan[], out: Writable): Promise<
   } finally {
     await files.closeAll();
   }
-  return plans.reduce((n, p) => n + p.pieces.reduce((m, x) => m + x.length, 0), 0);
+  return plans.reduce((n, plan) => n + payloadBytes(plan), 0);
 }
 
 /** Writes planned files into a tar file that appears only once complete. */
 export async function writeTarFile(path: string, plans: FilePlan[]): Promise<number> {
-  await assertNotAnInput(path, new Set(plans.flatMap((plan) => plan.pieces.flatMap((p) => (p.source.kind === 'file' ? p.source.path : [])))));
+  await assertNotAnInput(path, planInputs(plans));
   return writeAtomically(path, (out) => {
     // Written through the atomic output itself, which keeps its descriptor to flush and rename.
     let position = 0;

@@ -1,4 +1,3 @@
-import { posix } from 'node:path';
 import { FormatError } from '../errors.js';
 import type { GgufHeader } from '../formats/gguf/decode.js';
 import { RandomAccessFile } from '../io/random-access-file.js';
@@ -10,7 +9,7 @@ import { irpaParameters, readIrpaArchives } from './irpa.js';
 import { readSafetensorsHeader, safetensorsParameters } from './safetensors.js';
 import { readIndexedShards, readSafetensorsIndex } from './safetensors-index.js';
 import { standardInputFile } from './standard-input.js';
-import { inMember, readTarMembers, rebase, type TarMember } from './tar.js';
+import { readTarSource } from './tar.js';
 
 export interface OpenedSource {
   path: string;
@@ -44,55 +43,7 @@ const readers: Record<FormatName, Reader> = {
     const header = await readSafetensorsHeader(file);
     return { parameters: safetensorsParameters(file.path, header, scope), safetensorsMetadata: header.metadata, notes: [] };
   },
-  tar: async (file, scope) => {
-    const { members, skipped } = await readTarMembers(file);
-    const byName = new Map(members.map((m) => [posix.normalize(m.name), m]));
-    const used = new Set<TarMember>();
-    const parameters: Parameter[] = [];
-    const notes = skipped.map((what) => `tar member ${what} is not a regular file; skipped`);
-    // Each member by itself is a scope of its own named as the member, unless one scope is asked for.
-    const scopeOf = (member: TarMember) => (scope === '' ? member.name : scope);
-    const readOne = async (member: TarMember, format: 'irpa' | 'gguf' | 'safetensors') => {
-      const view = file.window(member.offset, member.size);
-      const read = await inMember(file.path, member, () => readMember(view, format, scopeOf(member)));
-      notes.push(...read.notes.map((n) => `tar member '${member.name}': ${n}`));
-      return rebase(read.parameters, file.path, member);
-    };
-    const formats = new Map<TarMember, FormatName | undefined>();
-    for (const member of members) {
-      formats.set(member, detectFormat(await file.window(member.offset, member.size).read(0, Math.min(SNIFF_BYTES, member.size), 'member header')));
-    }
-    // A sharded checkpoint inside the tar: its shards are members beside the index, read as one, in the index's place.
-    const indexes = new Map<TarMember, Awaited<ReturnType<typeof readSafetensorsIndex>>>();
-    for (const member of members.filter((m) => formats.get(m) === 'safetensors-index')) {
-      const index = await inMember(file.path, member, () => readSafetensorsIndex(file.window(member.offset, member.size)));
-      indexes.set(member, index);
-      for (const shard of index.weightMap.values()) {
-        const claimed = byName.get(posix.join(posix.dirname(member.name), shard));
-        if (claimed) used.add(claimed);
-      }
-    }
-    for (const member of members) {
-      const format = formats.get(member);
-      if (format === 'safetensors-index') {
-        const read = await readIndexedShards(member.name, indexes.get(member)!, async (path) => {
-          const shard = byName.get(posix.normalize(path));
-          if (!shard || formats.get(shard) !== 'safetensors') throw new FormatError(file.path, member.offset, `tar member '${member.name}' names shard '${path}', which is not a safetensors member of the tar`);
-          return readOne(shard, 'safetensors').then((ps) => ps.map((p) => ({ ...p, scope: scopeOf(member) })));
-        });
-        parameters.push(...read.parameters);
-        notes.push(...read.notes.map((n) => `tar member '${member.name}': ${n}`));
-        continue;
-      }
-      if (used.has(member)) continue;
-      if (format === undefined || format === 'tar') {
-        notes.push(`tar member '${member.name}' is ${format === undefined ? 'not a parameter file' : 'a tar inside the tar'}; skipped`);
-        continue;
-      }
-      parameters.push(...(await readOne(member, format)));
-    }
-    return { parameters, notes };
-  },
+  tar: (file, scope) => readTarSource(file, scope, readMember),
   'safetensors-index': async (file, scope) => {
     let metadata: Record<string, string> | undefined;
     const shards = await readIndexedShards(file.path, await readSafetensorsIndex(file), async (shard) => {

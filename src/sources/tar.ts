@@ -1,7 +1,10 @@
+import { posix } from 'node:path';
 import { FormatError } from '../errors.js';
 import { BLOCK, decodeTarHeader, isZeroBlock, paxPath } from '../formats/tar/header.js';
 import type { RandomAccessFile } from '../io/random-access-file.js';
 import type { Parameter } from '../model/parameter.js';
+import { detectFormat, SNIFF_BYTES, type FormatName } from './detect.js';
+import { readIndexedShards, readSafetensorsIndex, type SafetensorsIndex } from './safetensors-index.js';
 
 export interface TarMember {
   name: string;
@@ -69,4 +72,61 @@ export async function inMember<T>(tar: string, member: TarMember, read: () => Pr
     const offset = error.offset === undefined ? member.offset : Number(error.offset) + member.offset;
     throw new FormatError(tar, offset, `in tar member '${member.name}': ${error.detail}`);
   }
+}
+
+type MemberFormat = 'irpa' | 'gguf' | 'safetensors';
+type MemberReader = (view: RandomAccessFile, format: MemberFormat, scope: string) => Promise<{ parameters: Parameter[]; notes: string[] }>;
+
+/**
+ * A tar file's parameters, each member read in place through a window onto
+ * the tar. By default each member is a scope of its own named as the member,
+ * unless one scope is asked for. A safetensors index inside brings its
+ * shards (members beside it) in as one, in the index's place. Members that
+ * are not parameter files are skipped with a note.
+ */
+export async function readTarSource(file: RandomAccessFile, scope: string, readMember: MemberReader): Promise<{ parameters: Parameter[]; notes: string[] }> {
+  const { members, skipped } = await readTarMembers(file);
+  const byName = new Map(members.map((m) => [posix.normalize(m.name), m]));
+  const parameters: Parameter[] = [];
+  const notes = skipped.map((what) => `tar member ${what} is not a regular file; skipped`);
+  const scopeOf = (member: TarMember) => (scope === '' ? member.name : scope);
+  const readOne = async (member: TarMember, format: MemberFormat, memberScope: string) => {
+    const read = await inMember(file.path, member, () => readMember(file.window(member.offset, member.size), format, memberScope));
+    notes.push(...read.notes.map((n) => `tar member '${member.name}': ${n}`));
+    return rebase(read.parameters, file.path, member);
+  };
+  const formats = new Map<TarMember, FormatName | undefined>();
+  for (const member of members) {
+    formats.set(member, detectFormat(await file.window(member.offset, member.size).read(0, Math.min(SNIFF_BYTES, member.size), 'member header')));
+  }
+  // Shards an index names are read with it, not on their own.
+  const indexes = new Map<TarMember, SafetensorsIndex>();
+  const claimed = new Set<TarMember>();
+  for (const member of members.filter((m) => formats.get(m) === 'safetensors-index')) {
+    const index = await inMember(file.path, member, () => readSafetensorsIndex(file.window(member.offset, member.size)));
+    indexes.set(member, index);
+    for (const shard of index.weightMap.values()) {
+      const found = byName.get(posix.join(posix.dirname(member.name), shard));
+      if (found) claimed.add(found);
+    }
+  }
+  for (const member of members) {
+    const format = formats.get(member);
+    if (format === 'safetensors-index') {
+      const read = await readIndexedShards(member.name, indexes.get(member)!, async (path) => {
+        const shard = byName.get(posix.normalize(path));
+        if (!shard || formats.get(shard) !== 'safetensors') throw new FormatError(file.path, member.offset, `tar member '${member.name}' names shard '${path}', which is not a safetensors member of the tar`);
+        return readOne(shard, 'safetensors', scopeOf(member));
+      });
+      parameters.push(...read.parameters);
+      notes.push(...read.notes.map((n) => `tar member '${member.name}': ${n}`));
+    } else if (claimed.has(member)) {
+      continue;
+    } else if (format === undefined || format === 'tar') {
+      notes.push(`tar member '${member.name}' is ${format === undefined ? 'not a parameter file' : 'a tar inside the tar'}; skipped`);
+    } else {
+      parameters.push(...(await readOne(member, format, scopeOf(member))));
+    }
+  }
+  return { parameters, notes };
 }
