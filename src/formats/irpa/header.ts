@@ -1,4 +1,5 @@
 import { ByteSpan, ByteWriter } from '../bytes.js';
+import { settleWideShape } from '../wide-shapes.js';
 import { HEADER_SIZE, IRPA_MAGIC } from './constants.js';
 
 /** A (offset, length) pair; offsets are relative to the archive header. */
@@ -6,6 +7,9 @@ export interface Range {
   offset: number;
   length: number;
 }
+
+// Entry tables hold several ranges per parameter; see wide-shapes.ts.
+settleWideShape({ offset: 2 ** 40, length: 2 ** 40 });
 
 export interface IrpaHeader {
   versionMajor: number;
