@@ -1,13 +1,16 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { FormatError, ioError } from '../errors.js';
 import { failpoint } from './failpoints.js';
+import type { ReadableFile } from './readable-file.js';
 
 /**
  * A file opened for positioned reads, which knows its name for messages; or
  * a window onto part of one (a tar member), whose offsets start at the
  * window's start.
  */
-export class RandomAccessFile {
+export class RandomAccessFile implements ReadableFile {
+  readonly sizeKnown = true;
+
   private constructor(
     readonly path: string,
     private readonly handle: FileHandle,
@@ -22,17 +25,18 @@ export class RandomAccessFile {
     return new RandomAccessFile(this.path, this.handle, size, this.base + offset, false);
   }
 
-  static async open(path: string): Promise<RandomAccessFile> {
+  /** Opens `path`; `name` is what messages call it (a spilled stream is named for the stream). */
+  static async open(path: string, name = path): Promise<RandomAccessFile> {
     let handle: FileHandle;
     try {
       handle = await open(path, 'r');
     } catch (error) {
-      throw ioError(path, error, 'open for reading');
+      throw ioError(name, error, 'open for reading');
     }
     try {
       const stat = await handle.stat();
-      if (!stat.isFile()) throw ioError(path, { code: stat.isDirectory() ? 'EISDIR' : 'EINVAL', message: 'not a regular file' }, 'read');
-      return new RandomAccessFile(path, handle, stat.size);
+      if (!stat.isFile()) throw ioError(name, { code: stat.isDirectory() ? 'EISDIR' : 'EINVAL', message: 'not a regular file' }, 'read');
+      return new RandomAccessFile(name, handle, stat.size);
     } catch (error) {
       await handle.close();
       throw error;
@@ -63,6 +67,10 @@ export class RandomAccessFile {
       done += bytesRead;
     }
     return buffer.subarray(0, length);
+  }
+
+  async available(end: number): Promise<number> {
+    return Math.min(end, this.size);
   }
 
   /** The OS file descriptor, for kernel copies. */

@@ -199,6 +199,8 @@ export class IoScheduler {
   /** Returns false if the kernel cannot copy between these files. */
   private async kernelJob(job: KernelCopyJob, target: WritableTarget, files: FileCache): Promise<boolean> {
     const source = await files.get(job.path);
+    // A stream has no descriptor to copy from.
+    if (source.fd < 0) return false;
     let done = 0;
     while (done < job.length) {
       let n: number;

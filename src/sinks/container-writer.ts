@@ -1,5 +1,6 @@
 import { writeAllAtomically } from '../io/atomic-output.js';
 import { FileCache } from '../io/file-cache.js';
+import { finishStandardInput } from '../io/standard-input.js';
 import { assertNotAnInput } from '../io/same-file.js';
 import { IoScheduler } from '../scheduler/io-scheduler.js';
 import type { CopyPiece } from '../scheduler/plan.js';
@@ -53,6 +54,7 @@ export async function writeFiles(plans: FilePlan[], options: ContainerWriteOptio
           }),
         );
         await scheduler.copyToFiles(outputs.map((target, i) => ({ target, pieces: pieces[i]! })), files, { targetIsZeroed: true });
+        await finishStandardInput();
       },
     );
   } finally {

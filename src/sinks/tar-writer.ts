@@ -5,6 +5,7 @@ import tar from 'tar-stream';
 import { writeAtomically } from '../io/atomic-output.js';
 import { FileCache } from '../io/file-cache.js';
 import { fillWithPattern } from '../io/parameter-bytes.js';
+import { finishStandardInput } from '../io/standard-input.js';
 import { assertNotAnInput } from '../io/same-file.js';
 import type { CopyPiece } from '../scheduler/plan.js';
 import { payloadBytes, planInputs, type FilePlan } from './file-plan.js';
@@ -66,6 +67,7 @@ export async function writeTarStream(plans: FilePlan[], out: Writable): Promise<
       }
       await Promise.race([new Promise<void>((resolve) => entry.end(resolve)), piped]);
     }
+    await finishStandardInput();
     pack.finalize();
     await piped;
   } catch (error) {

@@ -1,7 +1,7 @@
 import { FormatError } from '../errors.js';
 import { NeedMoreBytes } from '../formats/gguf/cursor.js';
 import { decodeGguf, type GgufHeader } from '../formats/gguf/decode.js';
-import type { RandomAccessFile } from '../io/random-access-file.js';
+import type { ReadableFile } from '../io/readable-file.js';
 import type { Parameter } from '../model/parameter.js';
 
 /** Metadata and tensor infos larger than this are refused (real ones are a few MiB). */
@@ -12,18 +12,19 @@ const FIRST_WINDOW = 4 * 1024 * 1024;
  * Reads a GGUF header from the front of the file, growing the window until
  * the whole header fits: never more than the header, never the tensor data.
  */
-export async function readGgufHeader(file: RandomAccessFile): Promise<GgufHeader> {
-  let window = Math.min(file.size, FIRST_WINDOW);
+export async function readGgufHeader(file: ReadableFile): Promise<GgufHeader> {
+  let window = await file.available(FIRST_WINDOW);
   for (;;) {
     const bytes = await file.read(0, window, 'GGUF header');
     try {
       return decodeGguf(bytes, file.path, file.size);
     } catch (error) {
       if (!(error instanceof NeedMoreBytes)) throw error;
-      window = Math.min(file.size, Math.max(window * 4, error.atLeast));
-      if (window > MAX_GGUF_HEADER_BYTES) {
+      const wanted = Math.max(window * 4, error.atLeast);
+      if (Math.min(wanted, file.size) > MAX_GGUF_HEADER_BYTES) {
         throw new FormatError(file.path, 0, `GGUF metadata and tensor infos are larger than the ${MAX_GGUF_HEADER_BYTES}-byte limit`);
       }
+      window = await file.available(wanted);
     }
   }
 }

@@ -11,7 +11,7 @@ import {
 import { decodeEntries, type IrpaEntry } from '../formats/irpa/entries.js';
 import { decodeHeader, type IrpaHeader, type Range } from '../formats/irpa/header.js';
 import { FormatError } from '../errors.js';
-import type { RandomAccessFile } from '../io/random-access-file.js';
+import type { ReadableFile } from '../io/readable-file.js';
 import { decodeTensorMetadata } from '../formats/tensor-metadata.js';
 import type { Parameter } from '../model/parameter.js';
 
@@ -29,7 +29,7 @@ const U64 = 1n << 64n;
  * file (never its storage), following next_header_offset chains. Each
  * archive's offsets are relative to its own header.
  */
-export async function readIrpaArchives(file: RandomAccessFile): Promise<IrpaArchive[]> {
+export async function readIrpaArchives(file: ReadableFile): Promise<IrpaArchive[]> {
   const archives: IrpaArchive[] = [];
   const visited = new Set<number>();
   let headerOffset = 0;
@@ -60,8 +60,8 @@ export async function readIrpaArchives(file: RandomAccessFile): Promise<IrpaArch
   }
 }
 
-async function readArchiveAt(file: RandomAccessFile, headerOffset: number): Promise<IrpaArchive> {
-  const available = Math.min(HEADER_SIZE, file.size - headerOffset);
+async function readArchiveAt(file: ReadableFile, headerOffset: number): Promise<IrpaArchive> {
+  const available = (await file.available(headerOffset + HEADER_SIZE)) - headerOffset;
   const headerBytes = await file.read(headerOffset, available, 'IRPA header');
   const header = decodeHeader(new ByteSpan(headerBytes, file.path, headerOffset));
   checkSegment(file, headerOffset, header.entrySegment, 40, 'entry segment', MAX_ENTRY_SEGMENT_BYTES);
@@ -75,7 +75,7 @@ async function readArchiveAt(file: RandomAccessFile, headerOffset: number): Prom
   return { headerOffset, header, entries };
 }
 
-function checkSegment(file: RandomAccessFile, headerOffset: number, segment: Range, field: number, what: string, cap: number): void {
+function checkSegment(file: ReadableFile, headerOffset: number, segment: Range, field: number, what: string, cap: number): void {
   if (segment.length === 0) return;
   const start = headerOffset + segment.offset;
   if (start + segment.length > file.size) {

@@ -1,6 +1,7 @@
-import { FormatError } from '../errors.js';
+import { FormatError, UsageError } from '../errors.js';
 import type { GgufHeader } from '../formats/gguf/decode.js';
 import { RandomAccessFile } from '../io/random-access-file.js';
+import type { ReadableFile } from '../io/readable-file.js';
 import type { Parameter } from '../model/parameter.js';
 import { describeHead, detectFormat, SNIFF_BYTES, type FormatName } from './detect.js';
 import { ggufParameters, readGgufHeader } from './gguf.js';
@@ -8,7 +9,7 @@ import { readGgufSplit, splitPosition } from './gguf-split.js';
 import { irpaParameters, readIrpaArchives } from './irpa.js';
 import { readSafetensorsHeader, safetensorsParameters } from './safetensors.js';
 import { readIndexedShards, readSafetensorsIndex } from './safetensors-index.js';
-import { standardInputFile } from './standard-input.js';
+import { openStandardInput, spillStandardInput, STANDARD_INPUT, standardInputIndexed } from '../io/standard-input.js';
 import { readTarSource } from './tar.js';
 
 export interface OpenedSource {
@@ -24,7 +25,7 @@ export interface OpenedSource {
   notes: string[];
 }
 
-type Reader = (file: RandomAccessFile, scope: string) => Promise<Omit<OpenedSource, 'path' | 'format'>>;
+type Reader = (file: ReadableFile, scope: string) => Promise<Omit<OpenedSource, 'path' | 'format'>>;
 
 const readers: Record<FormatName, Reader> = {
   irpa: async (file, scope) => ({ parameters: irpaParameters(file.path, await readIrpaArchives(file), scope), notes: [] }),
@@ -43,7 +44,7 @@ const readers: Record<FormatName, Reader> = {
     const header = await readSafetensorsHeader(file);
     return { parameters: safetensorsParameters(file.path, header, scope), safetensorsMetadata: header.metadata, notes: [] };
   },
-  tar: (file, scope) => readTarSource(file, scope, readMember),
+  tar: (file, scope) => readTarSource(file as RandomAccessFile, scope, readMember),
   'safetensors-index': async (file, scope) => {
     let metadata: Record<string, string> | undefined;
     const shards = await readIndexedShards(file.path, await readSafetensorsIndex(file), async (shard) => {
@@ -64,16 +65,54 @@ async function readMember(view: RandomAccessFile, format: 'irpa' | 'gguf' | 'saf
   return { parameters: ggufParameters(view.path, header, scope), notes: split ? [`is shard ${split.no + 1} of ${split.count} of a GGUF split, read as its own scope`] : [] };
 }
 
-/** Opens a parameter file, telling its format by its first bytes (unless `as` names it), and lists its parameters. */
+/** Opens a parameter file, telling its format by its first bytes (unless `as` names it), and lists its parameters; `-` is standard input. */
 export async function openSource(path: string, scope = '', as?: FormatName): Promise<OpenedSource> {
-  if (path === '-') return openSource(await standardInputFile(), scope, as);
+  if (path === '-') return openStandardInputSource(scope, as);
   const file = await RandomAccessFile.open(path);
   try {
-    const head = await file.read(0, Math.min(SNIFF_BYTES, file.size), 'file header');
-    const format = as ?? detectFormat(head);
-    if (format === undefined) throw new FormatError(path, 0, describeHead(head));
-    return { path, format, ...(await readers[format](file, scope)) };
+    return await readSource(file, scope, as);
   } finally {
     await file.close();
   }
+}
+
+async function readSource(file: ReadableFile, scope: string, as: FormatName | undefined): Promise<OpenedSource> {
+  const head = await file.read(0, await file.available(SNIFF_BYTES), 'file header');
+  const format = as ?? detectFormat(head);
+  if (format === undefined) throw new FormatError(file.path, 0, describeHead(head));
+  return { path: file.path, format, ...(await readers[format](file, scope)) };
+}
+
+let standardInputSource: Promise<OpenedSource> | undefined;
+
+/**
+ * Standard input, read once however often it is named (each time in its
+ * own scope). A tar is read whole first; a bare parameter file is indexed
+ * from its header, and its parameters are then read as they arrive.
+ */
+async function openStandardInputSource(scope: string, as: FormatName | undefined): Promise<OpenedSource> {
+  standardInputSource ??= (async () => {
+    const file = await openStandardInput();
+    try {
+      const head = await file.read(0, await file.available(SNIFF_BYTES), 'file header');
+      const format = as ?? detectFormat(head);
+      if (format === 'tar') {
+        const whole = await spillStandardInput();
+        try {
+          return await readSource(whole, '', format);
+        } finally {
+          await whole.close();
+        }
+      }
+      if (format === 'safetensors-index') throw new UsageError('standard input holds a safetensors index, which names its shards by path: pass the index file itself');
+      const source = await readSource(file, '', format);
+      const end = source.parameters.reduce((n, p) => (p.storage.kind === 'data' && p.storage.source.kind === 'file' && p.storage.source.path === STANDARD_INPUT ? Math.max(n, p.storage.source.offset + p.length) : n), 0);
+      await standardInputIndexed(end, source.format === 'safetensors');
+      return source;
+    } finally {
+      await file.close();
+    }
+  })();
+  const source = await standardInputSource;
+  return scope === '' ? source : { ...source, parameters: source.parameters.map((p) => ({ ...p, scope })) };
 }

@@ -1,6 +1,6 @@
 import { dirname, join } from 'node:path';
 import { FormatError } from '../errors.js';
-import type { RandomAccessFile } from '../io/random-access-file.js';
+import type { ReadableFile } from '../io/readable-file.js';
 import type { Parameter } from '../model/parameter.js';
 
 /** Index files of real checkpoints are a few MiB; past this one is refused unread. */
@@ -13,7 +13,7 @@ export interface SafetensorsIndex {
 }
 
 /** Reads `model.safetensors.index.json`: `metadata.total_size` and `weight_map`. */
-export async function readSafetensorsIndex(file: RandomAccessFile): Promise<SafetensorsIndex> {
+export async function readSafetensorsIndex(file: ReadableFile): Promise<SafetensorsIndex> {
   if (file.size > MAX_INDEX_BYTES) throw new FormatError(file.path, 0, `index of ${file.size} bytes is larger than the ${MAX_INDEX_BYTES}-byte limit`);
   const text = new TextDecoder().decode(await file.read(0, file.size, 'index'));
   let root: unknown;

@@ -1,12 +1,12 @@
 import { decodeHeaderLength, decodeSafetensorsHeader, type SafetensorsHeader } from '../formats/safetensors/decode.js';
-import type { RandomAccessFile } from '../io/random-access-file.js';
+import type { ReadableFile } from '../io/readable-file.js';
 import type { Parameter } from '../model/parameter.js';
 
-export async function readSafetensorsHeader(file: RandomAccessFile): Promise<SafetensorsHeader> {
-  const first8 = await file.read(0, Math.min(8, file.size), 'safetensors header length');
+export async function readSafetensorsHeader(file: ReadableFile): Promise<SafetensorsHeader> {
+  const first8 = await file.read(0, await file.available(8), 'safetensors header length');
   const length = decodeHeaderLength(first8, file.path, file.size);
   const json = await file.read(8, length, 'safetensors header');
-  return decodeSafetensorsHeader(json, file.path, file.size);
+  return decodeSafetensorsHeader(json, file.path, file.sizeKnown ? file.size : undefined);
 }
 
 export function safetensorsParameters(path: string, header: SafetensorsHeader, scope = ''): Parameter[] {

@@ -35,12 +35,13 @@ const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isS
 /**
  * Decodes and validates the JSON header: known dtypes, offsets inside the
  * data section that match shape × dtype, no overlaps, no holes, unique keys,
- * `__metadata__` a string-to-string map.
+ * `__metadata__` a string-to-string map. `fileSize` is undefined for a
+ * stream whose end is still to come: then nothing is checked against it.
  */
-export function decodeSafetensorsHeader(json: Uint8Array, file: string, fileSize: number): SafetensorsHeader {
+export function decodeSafetensorsHeader(json: Uint8Array, file: string, fileSize: number | undefined): SafetensorsHeader {
   const headerLength = json.length;
   const dataOffset = 8 + headerLength;
-  const dataSize = fileSize - dataOffset;
+  const dataSize = fileSize === undefined ? Infinity : fileSize - dataOffset;
   const text = new TextDecoder('utf-8').decode(json);
   const byteOffset = (at: number) => 8 + Buffer.byteLength(text.slice(0, at));
   let members: JsonMember[];
@@ -110,5 +111,5 @@ function checkCoverage(tensors: SafetensorsTensor[], dataSize: number, file: str
     cursor = t.end;
     previous = t;
   }
-  if (cursor !== dataSize) throw new FormatError(file, dataOffset + cursor, `${dataSize - cursor} bytes at the end of the file belong to no tensor`);
+  if (cursor !== dataSize && dataSize !== Infinity) throw new FormatError(file, dataOffset + cursor, `${dataSize - cursor} bytes at the end of the file belong to no tensor`);
 }

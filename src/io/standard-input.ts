@@ -1,0 +1,84 @@
+import { rmSync, fstatSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isatty } from 'node:tty';
+import { FormatError, UsageError } from '../errors.js';
+import { addPendingOutput } from './atomic-output.js';
+import type { ReadableFile } from './readable-file.js';
+import { RandomAccessFile } from './random-access-file.js';
+import { widenPipe } from './pipe-size.js';
+import { StreamedInput } from './streamed-input.js';
+
+/** What `--parameters=-` is called in messages, and the source path of its parameters. */
+export const STANDARD_INPUT = '<stdin>';
+
+let stream: Promise<StreamedInput | undefined> | undefined;
+/** The spill file, once a tar has been read into it whole. */
+let spilled: string | undefined;
+/** Where the parameters end, and whether nothing may follow (safetensors), checked when the copy is done. */
+let expectedEnd: { end: number; exact: boolean } | undefined;
+
+async function spillDirectory(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'paramflow-stdin-'));
+  addPendingOutput(dir);
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/**
+ * Standard input as a file; each call gives a file to read and close, all
+ * of them one input however often it is named. A redirected file is read in
+ * place. A pipe is read forward as its bytes arrive: the headers are kept in
+ * a spill file while they are parsed, then the parameters flow straight to
+ * the outputs. The spill takes disk space equal to the bytes before the
+ * first parameter copied (all of a tar, whose members must all be listed
+ * first), given back when the process ends or is stopped.
+ */
+export async function openStandardInput(): Promise<ReadableFile> {
+  stream ??= (async () => {
+    if (isatty(0)) throw new UsageError('--parameters=- reads standard input, which is a terminal; pipe a file or a tar into it');
+    if (fstatSync(0).isFile()) return undefined;
+    widenPipe(0);
+    return StreamedInput.open(STANDARD_INPUT, 0, join(await spillDirectory(), 'spill'));
+  })();
+  const pipe = await stream;
+  if (!pipe) return RandomAccessFile.open('/dev/stdin', STANDARD_INPUT);
+  return spilled ? RandomAccessFile.open(spilled, STANDARD_INPUT) : pipe;
+}
+
+/** Standard input read whole into the spill (for a tar, whose members are listed before any is read), as a file on disk. */
+export async function spillStandardInput(): Promise<RandomAccessFile> {
+  const pipe = await stream;
+  if (pipe && !spilled) {
+    await pipe.drain();
+    spilled = pipe.spillPath;
+  }
+  return (await openStandardInput()) as RandomAccessFile;
+}
+
+/** The headers are read: from here a piped stream passes bytes on without keeping them. */
+export async function standardInputIndexed(end: number, exact: boolean): Promise<void> {
+  const pipe = await stream;
+  if (!pipe || spilled) return;
+  pipe.stopRetaining();
+  expectedEnd = { end, exact };
+}
+
+/**
+ * Reads standard input to its end once the copy is done, so that a stream
+ * cut short, or one with bytes after its last parameter where the format
+ * allows none, fails the write before any output appears. Nothing to do
+ * when standard input was not read.
+ */
+export async function finishStandardInput(): Promise<void> {
+  const pipe = stream && (await stream);
+  if (!pipe || !expectedEnd) return;
+  const size = await pipe.drain();
+  if (size < expectedEnd.end) {
+    throw new FormatError(STANDARD_INPUT, size, `stream ended after ${size} bytes; its parameters run to byte ${expectedEnd.end}`);
+  }
+  if (expectedEnd.exact && size > expectedEnd.end) {
+    throw new FormatError(STANDARD_INPUT, expectedEnd.end, `${size - expectedEnd.end} bytes at the end of the stream belong to no tensor`);
+  }
+}

@@ -1,0 +1,179 @@
+import { read as readCallback } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { FormatError, ioError } from '../errors.js';
+import { writeFully } from './write-fully.js';
+import type { ReadableFile } from './readable-file.js';
+
+const readFd = promisify(readCallback);
+
+/** Skipped bytes pass through this; it is never read from. */
+const SKIP_BYTES = 64 * 1024;
+
+/**
+ * A non-seekable input (a pipe, standard input) read as a file. Bytes are
+ * taken from the stream in order, straight into the reader's buffers. While
+ * `retaining`, every byte taken is also kept in a spill file, so headers can
+ * be read more than once and out of order; afterwards reads must come in
+ * increasing order (as the scheduler's copies do), and bytes nobody asks for
+ * are skipped. Memory stays at one small skip buffer.
+ */
+export class StreamedInput implements ReadableFile {
+  readonly fd = -1;
+  /** Bytes taken from the stream so far. */
+  private head = 0;
+  /** Bytes [0, retained) are in the spill file. */
+  private retained = 0;
+  private retaining = true;
+  private ended = false;
+  /** Reads are served one at a time, in the order they were asked for. */
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly skipBuffer = Buffer.allocUnsafe(SKIP_BYTES);
+
+  constructor(
+    readonly path: string,
+    private readonly streamFd: number,
+    private readonly spill: FileHandle,
+    readonly spillPath: string,
+  ) {}
+
+  /** Opens a stream on `fd`, spilling what it keeps into a new file at `spillPath`. */
+  static async open(name: string, fd: number, spillPath: string): Promise<StreamedInput> {
+    let spill: FileHandle;
+    try {
+      spill = await open(spillPath, 'w+');
+    } catch (error) {
+      throw ioError(spillPath, error, 'create');
+    }
+    return new StreamedInput(name, fd, spill, spillPath);
+  }
+
+  get size(): number {
+    return this.ended ? this.head : Number.MAX_SAFE_INTEGER;
+  }
+
+  get sizeKnown(): boolean {
+    return this.ended;
+  }
+
+  /** Bytes kept in the spill file, readable again in any order. */
+  get spilledBytes(): number {
+    return this.retained;
+  }
+
+  /** From now on bytes are only passed on, not kept: reads must come in order. */
+  stopRetaining(): void {
+    this.retaining = false;
+  }
+
+  read(offset: number, length: number, what: string, into?: Uint8Array): Promise<Uint8Array> {
+    return this.serialized(async () => {
+      const buffer = into ?? new Uint8Array(length);
+      await this.fill(buffer.subarray(0, length), offset, what);
+      return buffer.subarray(0, length);
+    });
+  }
+
+  readv(buffers: Uint8Array[], offset: number): Promise<number> {
+    return this.serialized(async () => {
+      let at = offset;
+      for (const b of buffers) {
+        await this.fill(b, at, 'parameter data');
+        at += b.length;
+      }
+      return at - offset;
+    });
+  }
+
+  available(end: number): Promise<number> {
+    return this.serialized(async () => {
+      while (!this.ended && this.head < end) await this.take(Math.min(SKIP_BYTES, end - this.head), undefined);
+      return Math.min(end, this.head);
+    });
+  }
+
+  /** Reads the rest of the stream, keeping it if retaining; returns the stream's size. */
+  drain(): Promise<number> {
+    return this.serialized(async () => {
+      while (!this.ended) await this.take(SKIP_BYTES, undefined);
+      return this.head;
+    });
+  }
+
+  /** One stream serves every reader: it stays open, and its spill file, until the process ends. */
+  async close(): Promise<void> {}
+
+  private serialized<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(work);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  /** Fills `buffer` with the bytes at `offset`: kept ones from the spill, the rest from the stream. */
+  private async fill(buffer: Uint8Array, offset: number, what: string): Promise<void> {
+    const end = offset + buffer.length;
+    let done = 0;
+    if (offset < this.retained) {
+      done = Math.min(buffer.length, this.retained - offset);
+      await this.readSpill(buffer.subarray(0, done), offset);
+    }
+    if (done === buffer.length) return;
+    const from = offset + done;
+    if (from < this.head) {
+      throw new FormatError(this.path, from, `${what} lies before the ${this.head} bytes already passed; a stream is read once, in order`);
+    }
+    while (this.head < from) {
+      if (this.ended) break;
+      await this.take(Math.min(SKIP_BYTES, from - this.head), undefined);
+    }
+    while (this.head < end && !this.ended) await this.take(end - this.head, buffer.subarray(this.head - offset));
+    if (this.head < end) {
+      throw new FormatError(this.path, this.head, `stream ended while reading ${what} (${buffer.length} bytes at ${offset}): it holds ${this.head} bytes`);
+    }
+  }
+
+  /** One read from the stream of at most `length` bytes into `into` (or the skip buffer); keeps them if retaining. */
+  private async take(length: number, into: Uint8Array | undefined): Promise<void> {
+    const target = into ? into.subarray(0, length) : this.skipBuffer.subarray(0, Math.min(length, SKIP_BYTES));
+    const n = await this.readStream(target);
+    if (n === 0) {
+      this.ended = true;
+      return;
+    }
+    if (this.retaining) {
+      try {
+        await writeFully(this.spill, [target.subarray(0, n)], this.head);
+      } catch (error) {
+        throw ioError(this.spillPath, error, 'write');
+      }
+      this.retained = this.head + n;
+    }
+    this.head += n;
+  }
+
+  private async readStream(target: Uint8Array): Promise<number> {
+    for (;;) {
+      try {
+        return (await readFd(this.streamFd, target, 0, target.length, null)).bytesRead;
+      } catch (error) {
+        // A stream another process left non-blocking: wait for bytes rather than fail.
+        if ((error as NodeJS.ErrnoException).code === 'EAGAIN') await new Promise((resolve) => setTimeout(resolve, 1));
+        else throw ioError(this.path, error, 'read');
+      }
+    }
+  }
+
+  private async readSpill(buffer: Uint8Array, offset: number): Promise<void> {
+    let done = 0;
+    while (done < buffer.length) {
+      let bytesRead: number;
+      try {
+        ({ bytesRead } = await this.spill.read(buffer, done, buffer.length - done, offset + done));
+      } catch (error) {
+        throw ioError(this.spillPath, error, 'read');
+      }
+      if (bytesRead === 0) throw ioError(this.spillPath, new Error('the file shrank'), 'read');
+      done += bytesRead;
+    }
+  }
+}

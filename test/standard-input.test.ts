@@ -1,0 +1,108 @@
+import test from 'ava';
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { open, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { EntryType } from '../src/formats/irpa/constants.js';
+import { StreamedInput } from '../src/io/streamed-input.js';
+import { readSafetensorsHeader } from '../src/sources/safetensors.js';
+import { ggufFile } from './helpers/gguf-bytes.js';
+import { archiveBytes } from './helpers/irpa-bytes.js';
+import { cliPath, inTempDir } from './helpers/paths.js';
+import { safetensorsFile } from './helpers/safetensors-bytes.js';
+
+const tensors = (n: number) => Array.from({ length: n }, (_, i) => ({ name: `layers.${i}.weight`, dtype: 'F32', shape: [1000 + i], payload: randomBytes(4 * (1000 + i)) }));
+
+/** Runs the CLI with `input` piped to its standard input (or a file as its standard input). */
+function piped(args: string[], input: Uint8Array | { fd: number }) {
+  const r = spawnSync(process.execPath, [cliPath, ...args], 'fd' in input ? { stdio: [input.fd, 'pipe', 'pipe'] } : { input });
+  return { code: r.status, stderr: String(r.stderr) };
+}
+
+const formats: [string, () => Uint8Array][] = [
+  ['safetensors', () => safetensorsFile(tensors(20))],
+  ['GGUF', () => ggufFile({ tensors: Array.from({ length: 12 }, (_, i) => ({ name: `t${i}`, dims: [256 + i * 8], typeId: 0, payload: randomBytes(4 * (256 + i * 8)) })) })],
+  ['IRPA', () => archiveBytes(Array.from({ length: 9 }, (_, i) => ({ spec: { type: EntryType.Data, name: `p${i}`, length: 999 + i, alignment: 64 }, payload: randomBytes(999 + i) })))],
+];
+
+for (const [name, make] of formats) {
+  test(`a bare ${name} file piped through standard input converts to the same bytes as the file itself`, async (t) => {
+    await inTempDir(async (dir) => {
+      const bytes = make();
+      await writeFile(join(dir, 'model'), bytes);
+      const r = piped(['convert', '--parameters=-', `--output=${join(dir, 'piped.irpa')}`, '--quiet'], bytes);
+      t.is(r.code, 0, r.stderr);
+      t.is(spawnSync(process.execPath, [cliPath, 'convert', `--parameters=${join(dir, 'model')}`, `--output=${join(dir, 'direct.irpa')}`, '--quiet']).status, 0);
+      t.deepEqual(await readFile(join(dir, 'piped.irpa')), await readFile(join(dir, 'direct.irpa')));
+    });
+  });
+}
+
+test('standard input named twice is read once, into both scopes; a redirected file is read in place', async (t) => {
+  await inTempDir(async (dir) => {
+    const bytes = safetensorsFile(tensors(4));
+    await writeFile(join(dir, 'model.safetensors'), bytes);
+    const twice = spawnSync(process.execPath, [cliPath, 'dump', '--parameters=a=-', '--parameters=b=-', '--json'], { input: bytes, encoding: 'utf8' });
+    t.is(twice.status, 0, twice.stderr);
+    const scopes = twice.stdout.trim().split('\n').map((line) => JSON.parse(line).scope as string);
+    t.deepEqual(scopes, ['a', 'a', 'a', 'a', 'b', 'b', 'b', 'b']);
+    const file = await open(join(dir, 'model.safetensors'), 'r');
+    try {
+      const redirected = piped(['convert', '--parameters=-', `--output=${join(dir, 'redirected.irpa')}`, '--quiet'], { fd: file.fd });
+      t.is(redirected.code, 0, redirected.stderr);
+    } finally {
+      await file.close();
+    }
+    t.is(spawnSync(process.execPath, [cliPath, 'convert', `--parameters=${join(dir, 'model.safetensors')}`, `--output=${join(dir, 'direct.irpa')}`, '--quiet']).status, 0);
+    t.deepEqual(await readFile(join(dir, 'redirected.irpa')), await readFile(join(dir, 'direct.irpa')));
+  });
+});
+
+test('a piped stream cut short, or with bytes after its last tensor, fails naming <stdin> and the byte, and writes nothing', async (t) => {
+  await inTempDir(async (dir) => {
+    const bytes = safetensorsFile(tensors(6));
+    const output = join(dir, 'out.irpa');
+    const cut = piped(['convert', '--parameters=-', `--output=${output}`, '--quiet'], bytes.subarray(0, bytes.length - 100));
+    t.is(cut.code, 1);
+    t.regex(cut.stderr, /<stdin>: at byte \d+: stream ended/);
+    const excluded = piped(['convert', '--parameters=-', '--exclude=layers.5.weight', `--output=${output}`, '--quiet'], bytes.subarray(0, bytes.length - 100));
+    t.is(excluded.code, 1, 'a cut in a parameter nobody copies is still found');
+    t.regex(excluded.stderr, /stream ended after \d+ bytes/);
+    const trailing = piped(['convert', '--parameters=-', `--output=${output}`, '--quiet'], Buffer.concat([bytes, Buffer.from('junk')]));
+    t.is(trailing.code, 1);
+    t.regex(trailing.stderr, new RegExp(`<stdin>: at byte ${bytes.length}: 4 bytes at the end of the stream belong to no tensor`));
+    t.false(existsSync(output));
+  });
+});
+
+test('a stream keeps only its header: parameters are read forward from the pipe, and a read behind it is refused', async (t) => {
+  await inTempDir(async (dir) => {
+    const list = tensors(8);
+    const bytes = safetensorsFile(list);
+    const fifo = join(dir, 'pipe');
+    spawnSync('mkfifo', [fifo]);
+    const writing = writeFile(fifo, bytes);
+    const reader = await open(fifo, 'r');
+    try {
+      const stream = await StreamedInput.open('<pipe>', reader.fd, join(dir, 'spill'));
+      const header = await readSafetensorsHeader(stream);
+      stream.stopRetaining();
+      t.is(stream.spilledBytes, header.dataOffset, 'the spill holds the header and nothing else');
+      t.false(stream.sizeKnown);
+      for (const [i, tensor] of header.tensors.entries()) {
+        if (i === 2) continue; // skipped bytes are passed over
+        const got = await stream.read(header.dataOffset + tensor.begin, tensor.end - tensor.begin, tensor.name);
+        t.deepEqual(Buffer.from(got), list[i]!.payload);
+      }
+      await t.throwsAsync(stream.read(header.dataOffset + header.tensors[2]!.begin, 4, 'a passed tensor'), { message: /a stream is read once, in order/ });
+      t.deepEqual(Buffer.from(await stream.read(0, 8, 'the header, again')), Buffer.from(bytes.subarray(0, 8)));
+      t.is(await stream.drain(), bytes.length);
+      t.true(stream.sizeKnown);
+      t.is(stream.spilledBytes, header.dataOffset);
+    } finally {
+      await reader.close();
+      await writing;
+    }
+  });
+});
