@@ -59,6 +59,13 @@ test('standard input named twice is read once, into both scopes; a redirected fi
   });
 });
 
+test('loading from a pipe keeps the stream whole: priorities and --verify read out of order and twice', (t) => {
+  const bytes = safetensorsFile(tensors(5));
+  const r = spawnSync(process.execPath, [cliPath, 'load', '--parameters=-', '--device=host', '--priority=layers.4.weight', '--verify', '--json'], { input: bytes, encoding: 'utf8' });
+  t.is(r.status, 0, r.stderr);
+  t.is(JSON.parse(r.stdout.trim().split('\n').at(-1)!).parameters, 5);
+});
+
 test('a piped stream cut short, or with bytes after its last tensor, fails naming <stdin> and the byte, and writes nothing', async (t) => {
   await inTempDir(async (dir) => {
     const bytes = safetensorsFile(tensors(6));

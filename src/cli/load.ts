@@ -1,4 +1,5 @@
 import { openDevice, DEVICE_BACKENDS } from '../device/open-device.js';
+import { keepStandardInputWhole } from '../io/standard-input.js';
 import type { Parameter } from '../model/parameter.js';
 import { IoScheduler } from '../scheduler/io-scheduler.js';
 import { DeviceLoad, verifyResident } from '../sinks/device-loader.js';
@@ -32,6 +33,8 @@ there is none); --device=host loads into host memory.`,
     const backend = requiredString(flags, 'device', DEVICE_BACKENDS.join('|'));
     const inputs = requiredList(flags, 'parameters', '[SCOPE=]FILE');
     const options = schedulerOptions(flags);
+    // Priorities and --verify read parameters out of file order and twice.
+    keepStandardInputWhole();
     const { index } = await loadParameterIndex(inputs, (note) => io.err(`paramflow load: note: ${note}\n`));
     const parameters: Parameter[] = index.all();
     const device = await openDevice(backend);

@@ -14,6 +14,8 @@ import { StreamedInput } from './streamed-input.js';
 export const STANDARD_INPUT = '<stdin>';
 
 let stream: Promise<StreamedInput | undefined> | undefined;
+/** Set by commands that read parameters more than once or out of file order (loading with priorities, verifying). */
+let wholeWanted = false;
 /** The spill file, once a tar has been read into it whole. */
 let spilled: string | undefined;
 /** Where the parameters end, and whether nothing may follow (safetensors), checked when the copy is done. */
@@ -46,6 +48,13 @@ export async function openStandardInput(): Promise<ReadableFile> {
   if (!pipe) return RandomAccessFile.open('/dev/stdin', STANDARD_INPUT);
   return spilled ? RandomAccessFile.open(spilled, STANDARD_INPUT) : pipe;
 }
+
+/** Asks for standard input to be kept whole, for a command that reads it more than once or out of order. */
+export function keepStandardInputWhole(): void {
+  wholeWanted = true;
+}
+
+export const standardInputKeptWhole = () => wholeWanted;
 
 /** Standard input read whole into the spill (for a tar, whose members are listed before any is read), as a file on disk. */
 export async function spillStandardInput(): Promise<RandomAccessFile> {

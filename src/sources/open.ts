@@ -9,7 +9,7 @@ import { readGgufSplit, splitPosition } from './gguf-split.js';
 import { irpaParameters, readIrpaArchives } from './irpa.js';
 import { readSafetensorsHeader, safetensorsParameters } from './safetensors.js';
 import { readIndexedShards, readSafetensorsIndex } from './safetensors-index.js';
-import { openStandardInput, spillStandardInput, STANDARD_INPUT, standardInputIndexed } from '../io/standard-input.js';
+import { openStandardInput, spillStandardInput, STANDARD_INPUT, standardInputIndexed, standardInputKeptWhole } from '../io/standard-input.js';
 import { readTarSource } from './tar.js';
 
 export interface OpenedSource {
@@ -87,8 +87,9 @@ let standardInputSource: Promise<OpenedSource> | undefined;
 
 /**
  * Standard input, read once however often it is named (each time in its
- * own scope). A tar is read whole first; a bare parameter file is indexed
- * from its header, and its parameters are then read as they arrive.
+ * own scope). A tar is read whole first (as is anything, for a command that
+ * asked); a bare parameter file is indexed from its header, and its
+ * parameters are then read as they arrive.
  */
 async function openStandardInputSource(scope: string, as: FormatName | undefined): Promise<OpenedSource> {
   standardInputSource ??= (async () => {
@@ -96,7 +97,7 @@ async function openStandardInputSource(scope: string, as: FormatName | undefined
     try {
       const head = await file.read(0, await file.available(SNIFF_BYTES), 'file header');
       const format = as ?? detectFormat(head);
-      if (format === 'tar') {
+      if (format === 'tar' || standardInputKeptWhole()) {
         const whole = await spillStandardInput();
         try {
           return await readSource(whole, '', format);
