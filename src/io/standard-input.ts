@@ -63,7 +63,7 @@ export async function spillStandardInput(): Promise<RandomAccessFile> {
     await pipe.drain();
     spilled = pipe.spillPath;
   }
-  return (await openStandardInput()) as RandomAccessFile;
+  return RandomAccessFile.open(spilled ?? '/dev/stdin', STANDARD_INPUT);
 }
 
 /** The headers are read: from here a piped stream passes bytes on without keeping them. */

@@ -22,7 +22,7 @@ const SKIP_BUFFERS = 4;
  * `retaining`, every byte taken is also kept in a spill file, so headers can
  * be read more than once and out of order; afterwards reads must come in
  * increasing order (as the scheduler's copies do), and bytes nobody asks for
- * are skipped. Memory stays at one small skip buffer.
+ * are skipped. Memory stays at a few small buffers.
  */
 export class StreamedInput implements ReadableFile {
   readonly fd = -1;
@@ -141,10 +141,7 @@ export class StreamedInput implements ReadableFile {
     if (from < this.head) {
       throw new FormatError(this.path, from, `${what} lies before the ${this.head} bytes already passed; a stream is read once, in order`);
     }
-    while (this.head < from) {
-      if (this.ended) break;
-      await this.take(Math.min(SKIP_BYTES, from - this.head), undefined);
-    }
+    while (this.head < from && !this.ended) await this.take(Math.min(SKIP_BYTES, from - this.head), undefined);
     while (this.head < end && !this.ended) await this.take(end - this.head, buffer.subarray(this.head - offset));
     if (this.head < end) {
       throw new FormatError(this.path, this.head, `stream ended while reading ${what} (${buffer.length} bytes at ${offset}): it holds ${this.head} bytes`);

@@ -2,7 +2,7 @@ import { FormatError, UsageError } from '../errors.js';
 import type { GgufHeader } from '../formats/gguf/decode.js';
 import { RandomAccessFile } from '../io/random-access-file.js';
 import type { ReadableFile } from '../io/readable-file.js';
-import type { Parameter } from '../model/parameter.js';
+import { storedRange, type Parameter } from '../model/parameter.js';
 import { describeHead, detectFormat, SNIFF_BYTES, type FormatName } from './detect.js';
 import { ggufParameters, readGgufHeader } from './gguf.js';
 import { readGgufSplit, splitPosition } from './gguf-split.js';
@@ -77,10 +77,16 @@ export async function openSource(path: string, scope = '', as?: FormatName): Pro
 }
 
 async function readSource(file: ReadableFile, scope: string, as: FormatName | undefined): Promise<OpenedSource> {
-  const head = await file.read(0, await file.available(SNIFF_BYTES), 'file header');
-  const format = as ?? detectFormat(head);
-  if (format === undefined) throw new FormatError(file.path, 0, describeHead(head));
+  const format = as ?? (await formatOf(file));
   return { path: file.path, format, ...(await readers[format](file, scope)) };
+}
+
+/** The format told by a file's first bytes. */
+async function formatOf(file: ReadableFile): Promise<FormatName> {
+  const head = await file.read(0, await file.available(SNIFF_BYTES), 'file header');
+  const format = detectFormat(head);
+  if (format === undefined) throw new FormatError(file.path, 0, describeHead(head));
+  return format;
 }
 
 let standardInputSource: Promise<OpenedSource> | undefined;
@@ -95,8 +101,7 @@ async function openStandardInputSource(scope: string, as: FormatName | undefined
   standardInputSource ??= (async () => {
     const file = await openStandardInput();
     try {
-      const head = await file.read(0, await file.available(SNIFF_BYTES), 'file header');
-      const format = as ?? detectFormat(head);
+      const format = as ?? (await formatOf(file));
       if (format === 'tar' || standardInputKeptWhole()) {
         const whole = await spillStandardInput();
         try {
@@ -107,7 +112,10 @@ async function openStandardInputSource(scope: string, as: FormatName | undefined
       }
       if (format === 'safetensors-index') throw new UsageError('standard input holds a safetensors index, which names its shards by path: pass the index file itself');
       const source = await readSource(file, '', format);
-      const end = source.parameters.reduce((n, p) => (p.storage.kind === 'data' && p.storage.source.kind === 'file' && p.storage.source.path === STANDARD_INPUT ? Math.max(n, p.storage.source.offset + p.length) : n), 0);
+      const end = source.parameters.reduce((n, p) => {
+        const range = storedRange(p);
+        return range?.path === STANDARD_INPUT ? Math.max(n, range.offset + p.length) : n;
+      }, 0);
       await standardInputIndexed(end, source.format === 'safetensors');
       return source;
     } finally {
