@@ -51,6 +51,40 @@ test('keys keep file order, numeric ones too, whichever parse reads the header',
   });
 });
 
+test('the fast reading of common members and the general one agree, member by member', async (t) => {
+  // Spaced like Python's json.dumps, keys out of order, a name with an escape, dims spaced: each member read either way.
+  const members = [
+    '"a": {"dtype": "U8", "shape": [2, 1], "data_offsets": [0, 2]}',
+    '"b":{"shape":[1],"dtype":"U8","data_offsets":[2,3]}',
+    '"c\\u0041":{"dtype":"U8","shape":[1],"data_offsets":[3,4]}',
+    '"d":{"dtype":"U8","shape":[ 1 , 1 ],"data_offsets":[4,5]}',
+    '"e":{"dtype":"U8","shape":[],"data_offsets":[5,6]}',
+  ];
+  await withFile(safetensorsRaw(undefined, Uint8Array.of(1, 2, 3, 4, 5, 6), `{${members.join(', ')}}`), async (path) => {
+    const source = await openSource(path);
+    t.deepEqual(
+      source.parameters.map((p) => [p.key, p.length, p.tensor!.shape]),
+      [['a', 2, [2, 1]], ['b', 1, [1]], ['cA', 1, [1]], ['d', 1, [1, 1]], ['e', 1, []]],
+    );
+  });
+});
+
+const odd: [string, string, RegExp][] = [
+  ['a dimension with a leading zero', '{"w":{"dtype":"U8","shape":[01],"data_offsets":[0,1]}}', /not a valid JSON object: bad value of 'w'/],
+  ['a dtype named like an object property', '{"w":{"dtype":"toString","shape":[1],"data_offsets":[0,1]}}', /unknown dtype 'toString'/],
+  ['an offset too long to hold exactly', '{"w":{"dtype":"U8","shape":[1],"data_offsets":[0,12345678901234567890]}}', /data_offsets is not \[begin, end\]/],
+  ['two dims without a comma', '{"w":{"dtype":"U8","shape":[1 1],"data_offsets":[0,1]}}', /not a valid JSON object/],
+];
+for (const [title, text, message] of odd) {
+  test(`a header member with ${title} is refused as JSON or safetensors would`, async (t) => {
+    await withFile(safetensorsRaw(undefined, Uint8Array.of(1), text), async (path) => {
+      const r = await runCli(['dump', `--parameters=${path}`]);
+      t.is(r.code, 1, r.stdout);
+      t.regex(r.stderr, message);
+    });
+  });
+}
+
 const tensor = (name: string, begin: number, end: number, shape = [(end - begin) / 4]) => ({ [name]: { dtype: 'F32', shape, data_offsets: [begin, end] } });
 
 const BAD: [string, () => Uint8Array, number | undefined, RegExp][] = [

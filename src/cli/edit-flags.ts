@@ -29,13 +29,14 @@ export function editOperator(flags: ParsedFlags, warn: (message: string) => void
   const splats = list('splat').map(parseSplatRule);
   const aligns = list('align').map(parseRealignRule);
   if (list('keep').length > 0 && !flags.bools.get('strip')) throw new UsageError('--keep only applies with --strip');
+  // Edits with no rules are left out: each costs a step per parameter, and archives hold 100,000.
   return compose([
-    exclude(list('exclude'), warn),
+    ...(list('exclude').length > 0 ? [exclude(list('exclude'), warn)] : []),
     ...(list('include').length > 0 ? [include(list('include'), warn)] : []),
-    rename(renames, warn),
+    ...(renames.length > 0 ? [rename(renames, warn)] : []),
     ...(flags.bools.get('strip') ? [strip(list('keep'))] : []),
-    splat(splats, warn),
-    realign(aligns),
+    ...(splats.length > 0 ? [splat(splats, warn)] : []),
+    ...(aligns.length > 0 ? [realign(aligns)] : []),
     flattenScopes(),
   ]);
 }

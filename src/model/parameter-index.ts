@@ -10,6 +10,11 @@ import type { Parameter } from './parameter.js';
  */
 export class ParameterIndex {
   private readonly scopes = new Map<string, Parameter[]>();
+  /**
+   * The first parameter of each key, per scope. Built when first needed (a
+   * lookup, or a second file joining the scope): a scope read from one file
+   * has nothing to check, and its table may hold 100,000 keys.
+   */
   private readonly firsts = new Map<string, Map<string, Parameter>>();
 
   /** Registers a scope, so it is listed even when its files hold nothing. */
@@ -23,17 +28,22 @@ export class ParameterIndex {
   }
 
   add(parameter: Parameter): void {
-    this.addScope(parameter.scope).push(parameter);
-    let firsts = this.firsts.get(parameter.scope);
+    const list = this.addScope(parameter.scope);
+    list.push(parameter);
+    const firsts = this.firsts.get(parameter.scope);
+    if (firsts) remember(firsts, parameter);
+    else if (parameter.origin !== list[0]!.origin) this.firstsOf(parameter.scope);
+  }
+
+  /** The scope's first-of-each-key table, built from its parameters so far if not yet built. */
+  private firstsOf(scope: string): Map<string, Parameter> {
+    let firsts = this.firsts.get(scope);
     if (!firsts) {
       firsts = new Map();
-      this.firsts.set(parameter.scope, firsts);
+      for (const p of this.scopes.get(scope) ?? []) remember(firsts, p);
+      this.firsts.set(scope, firsts);
     }
-    const first = firsts.get(parameter.key);
-    if (!first) firsts.set(parameter.key, parameter);
-    else if (first.origin !== parameter.origin) {
-      throw new DataError(`parameter ${describeKey(parameter.scope, parameter.key)} is in both ${first.origin} and ${parameter.origin}`);
-    }
+    return firsts;
   }
 
   scopeNames(): string[] {
@@ -66,10 +76,17 @@ export class ParameterIndex {
       const known = this.scopeNames().map(describeScope).join(', ');
       throw new DataError(`no scope ${describeScope(scope)} (scopes: ${known || 'none'})`);
     }
-    const found = this.firsts.get(scope)?.get(key);
+    const found = this.firstsOf(scope).get(key);
     if (!found) throw new DataError(`no parameter ${describeKey(scope, key)}`);
     return found;
   }
+}
+
+/** Records `p` as its key's first, unless one came before; a key given by two files is refused. */
+function remember(firsts: Map<string, Parameter>, p: Parameter): void {
+  const first = firsts.get(p.key);
+  if (!first) firsts.set(p.key, p);
+  else if (first.origin !== p.origin) throw new DataError(`parameter ${describeKey(p.scope, p.key)} is in both ${first.origin} and ${p.origin}`);
 }
 
 export function describeScope(scope: string): string {

@@ -5,7 +5,8 @@ import { DataError } from '../errors.js';
  * disk; `fill` is generated content (a pattern repeated to the length; all
  * zero means a zeroed parameter).
  */
-export type ByteSource = { kind: 'file'; path: string; offset: number } | { kind: 'fill'; pattern: Uint8Array };
+export type ByteSource = FileSource | { kind: 'fill'; pattern: Uint8Array };
+export type FileSource = { kind: 'file'; path: string; offset: number };
 
 /** How a parameter is stored. */
 export type Storage =
@@ -48,14 +49,14 @@ export interface Parameter {
 }
 
 /** Where a parameter's bytes are, when they are in a file: for describing them, never refused. */
-export function storedRange(p: Parameter): { path: string; offset: number } | undefined {
+export function storedRange(p: Parameter): FileSource | undefined {
   if (p.storage.kind === 'data' && p.storage.source.kind === 'file') return p.storage.source;
-  if (p.storage.kind === 'external') return { path: p.storage.path, offset: p.storage.offset };
+  if (p.storage.kind === 'external') return { kind: 'file', path: p.storage.path, offset: p.storage.offset };
   return undefined;
 }
 
 /** The file and absolute offset to read a parameter's bytes from, when they are in a file. */
-export function fileRange(p: Parameter): { path: string; offset: number } | undefined {
+export function fileRange(p: Parameter): FileSource | undefined {
   if (p.storage.kind === 'external') {
     if (p.storage.refused !== undefined) {
       throw new DataError(`parameter '${p.key}' of ${p.origin} is stored in '${p.storage.refused}', outside the archive's directory; paramflow reads only files in or below it`);

@@ -39,9 +39,7 @@ export async function writeFiles(plans: FilePlan[], options: ContainerWriteOptio
     return tagged;
   });
   const scheduler = options.scheduler ?? new IoScheduler();
-  const bytesByTag = new Map<number, number>();
-  for (const p of pieces.flat()) if (p.tag !== undefined) bytesByTag.set(p.tag, (bytesByTag.get(p.tag) ?? 0) + p.length);
-  const subscription = options.onProgress && trackProgress(scheduler.progress, bytesByTag, base - bytesByTag.size).subscribe(options.onProgress);
+  const subscription = options.onProgress && progressOf(scheduler, pieces, base).subscribe(options.onProgress);
   const files = new FileCache();
   try {
     await writeAllAtomically(
@@ -62,4 +60,11 @@ export async function writeFiles(plans: FilePlan[], options: ContainerWriteOptio
     await files.closeAll();
   }
   return plans.reduce((n, plan) => n + payloadBytes(plan), 0);
+}
+
+/** Running totals for pieces tagged 0..count-1 across files; parameters with nothing to copy are done from the start. */
+function progressOf(scheduler: IoScheduler, pieces: CopyPiece[][], count: number) {
+  const bytesByTag = new Map<number, number>();
+  for (const list of pieces) for (const p of list) if (p.tag !== undefined) bytesByTag.set(p.tag, (bytesByTag.get(p.tag) ?? 0) + p.length);
+  return trackProgress(scheduler.progress, bytesByTag, count - bytesByTag.size);
 }

@@ -31,8 +31,8 @@ export function planContainerFile(path: string, parameters: Parameter[], layout:
   parameters.forEach((p, i) => {
     const target = layout.offsets[i];
     if (target === undefined) return;
-    const range = fileRange(p);
-    const source: PieceSource = range ? { kind: 'file', ...range } : { kind: 'fill', pattern: fillPattern(p)! };
+    // The parameter's own source object serves the piece: 100,000 parameters need no 100,000 copies.
+    const source: PieceSource = fileRange(p) ?? { kind: 'fill', pattern: fillPattern(p)! };
     // The file is sized with zeros: empty and zeroed parameters need no writing.
     if (p.length === 0 || isZeroFill(source)) return;
     pieces.push({ target, length: p.length, source, tag: i });
@@ -49,4 +49,8 @@ export function planBytesFile(path: string, bytes: Uint8Array): FilePlan {
 export const payloadBytes = (plan: FilePlan) => plan.pieces.reduce((n, p) => n + p.length, 0);
 
 /** The source files planned files read from (none of them may be an output). */
-export const planInputs = (plans: FilePlan[]) => new Set(plans.flatMap((plan) => plan.pieces.flatMap((p) => (p.source.kind === 'file' ? p.source.path : []))));
+export function planInputs(plans: FilePlan[]): Set<string> {
+  const paths = new Set<string>();
+  for (const plan of plans) for (const p of plan.pieces) if (p.source.kind === 'file') paths.add(p.source.path);
+  return paths;
+}

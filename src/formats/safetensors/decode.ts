@@ -1,6 +1,7 @@
 import { FormatError } from '../../errors.js';
 import { MAX_HEADER_BYTES, SAFETENSORS_DTYPE_BITS } from './dtypes.js';
-import { JsonSyntaxError, parseObjectMembers, type JsonMember } from './json-members.js';
+import { readCanonicalTensor } from './canonical-tensor.js';
+import { forEachMember, JsonSyntaxError } from './json-members.js';
 
 export interface SafetensorsTensor {
   name: string;
@@ -43,64 +44,81 @@ export function decodeSafetensorsHeader(json: Uint8Array, file: string, fileSize
   const dataOffset = 8 + headerLength;
   const dataSize = fileSize === undefined ? Infinity : fileSize - dataOffset;
   const text = new TextDecoder('utf-8').decode(json);
-  const byteOffset = (at: number) => 8 + Buffer.byteLength(text.slice(0, at));
-  let members: JsonMember[];
-  try {
-    members = parseObjectMembers(text);
-  } catch (error) {
-    if (!(error instanceof JsonSyntaxError)) throw error;
-    throw new FormatError(file, byteOffset(error.at), `safetensors header is not a valid JSON object: ${error.message}`);
-  }
+  // The byte offset of a key is worked out only when there is an error to report.
+  const failAt = (at: number) => (detail: string): never => {
+    throw new FormatError(file, 8 + Buffer.byteLength(text.slice(0, at)), detail);
+  };
   const seen = new Set<string>();
   const tensors: SafetensorsTensor[] = [];
   let metadata: Record<string, string> | undefined;
-  for (const { key, value, at } of members) {
-    // The byte offset of the key is worked out only when there is an error to report.
-    const fail = (detail: string): never => {
-      throw new FormatError(file, byteOffset(at), detail);
-    };
-    if (seen.has(key)) fail(`key '${key}' appears twice in the header`);
+  const claim = (key: string, at: number) => {
+    if (seen.has(key)) failAt(at)(`key '${key}' appears twice in the header`);
     seen.add(key);
-    if (key === '__metadata__') {
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('__metadata__ is not an object');
-      for (const [k, v] of Object.entries(value as object)) if (typeof v !== 'string') fail(`__metadata__ value of '${k}' is not a string`);
-      metadata = value as Record<string, string>;
-      continue;
-    }
-    tensors.push(decodeTensor(key, value, fail, dataSize));
+  };
+  try {
+    forEachMember(
+      text,
+      (at) => {
+        const t = readCanonicalTensor(text, at);
+        if (t === undefined) return -1;
+        claim(t.name, at);
+        const checked = checkTensor(t.name, t.dtype, t.shape, t.begin, t.end, dataSize);
+        if (typeof checked === 'string') failAt(at)(checked);
+        tensors.push(checked as SafetensorsTensor);
+        return t.valueEnd;
+      },
+      (key, value, at) => {
+        claim(key, at);
+        const fail = failAt(at);
+        if (key !== '__metadata__') return void tensors.push(decodeTensor(key, value, fail, dataSize));
+        if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('__metadata__ is not an object');
+        for (const [k, v] of Object.entries(value as object)) if (typeof v !== 'string') fail(`__metadata__ value of '${k}' is not a string`);
+        metadata = value as Record<string, string>;
+      },
+    );
+  } catch (error) {
+    if (!(error instanceof JsonSyntaxError)) throw error;
+    failAt(error.at)(`safetensors header is not a valid JSON object: ${error.message}`);
   }
   checkCoverage(tensors, dataSize, file, dataOffset);
   return { headerLength, dataOffset, tensors, metadata };
 }
 
+/** A tensor member read by JSON.parse: its fields must have the right types. */
 function decodeTensor(name: string, value: unknown, fail: (detail: string) => never, dataSize: number): SafetensorsTensor {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(`tensor '${name}' is not an object`);
   const { dtype, shape, data_offsets: offsets } = value as Record<string, unknown>;
   if (typeof dtype !== 'string') fail(`tensor '${name}' has no dtype`);
-  const bits = SAFETENSORS_DTYPE_BITS[dtype];
-  if (bits === undefined) fail(`tensor '${name}' has unknown dtype '${dtype}'`);
   if (!Array.isArray(shape) || !shape.every(isCount)) fail(`tensor '${name}' shape is not a list of non-negative integers`);
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount)) fail(`tensor '${name}' data_offsets is not [begin, end]`);
   const [begin, end] = offsets as [number, number];
-  if (begin > end) fail(`tensor '${name}' data_offsets [${begin}, ${end}] end before they begin`);
-  if (end > dataSize) fail(`tensor '${name}' data_offsets [${begin}, ${end}] run past the data section (${dataSize} bytes)`);
+  const checked = checkTensor(name, dtype as string, shape as number[], begin, end, dataSize);
+  return typeof checked === 'string' ? fail(checked) : checked;
+}
+
+/** The tensor, or what is wrong with it: a dtype, offsets and shape that agree, inside the data section. */
+function checkTensor(name: string, dtype: string, shape: number[], begin: number, end: number, dataSize: number): SafetensorsTensor | string {
+  if (!Object.hasOwn(SAFETENSORS_DTYPE_BITS, dtype)) return `tensor '${name}' has unknown dtype '${dtype}'`;
+  const bits = SAFETENSORS_DTYPE_BITS[dtype]!;
+  if (begin > end) return `tensor '${name}' data_offsets [${begin}, ${end}] end before they begin`;
+  if (end > dataSize) return `tensor '${name}' data_offsets [${begin}, ${end}] run past the data section (${dataSize} bytes)`;
   let elements = 1;
-  for (const d of shape as number[]) {
+  for (const d of shape) {
     elements *= d;
-    if (elements > Number.MAX_SAFE_INTEGER) fail(`tensor '${name}' shape [${(shape as number[]).join(', ')}] has more elements than any file can hold`);
+    if (elements > Number.MAX_SAFE_INTEGER) return `tensor '${name}' shape [${shape.join(', ')}] has more elements than any file can hold`;
   }
   // elements × bits / 8, kept exact for sub-byte types and large counts.
-  if (((elements % 8) * bits) % 8 !== 0) fail(`tensor '${name}' of ${elements} ${dtype} elements does not fill whole bytes`);
+  if (((elements % 8) * bits) % 8 !== 0) return `tensor '${name}' of ${elements} ${dtype} elements does not fill whole bytes`;
   const bytes = Math.floor(elements / 8) * bits + ((elements % 8) * bits) / 8;
-  if (bytes !== end - begin) {
-    fail(`tensor '${name}' data_offsets [${begin}, ${end}] hold ${end - begin} bytes, but shape [${(shape as number[]).join(', ')}] of ${dtype} needs ${bytes}`);
-  }
-  return { name, dtype, shape: shape as number[], begin, end };
+  if (bytes !== end - begin) return `tensor '${name}' data_offsets [${begin}, ${end}] hold ${end - begin} bytes, but shape [${shape.join(', ')}] of ${dtype} needs ${bytes}`;
+  return { name, dtype, shape, begin, end };
 }
 
 /** Tensors must tile the data section: no overlaps, no holes, nothing after the last. */
 function checkCoverage(tensors: SafetensorsTensor[], dataSize: number, file: string, dataOffset: number): void {
-  const sorted = [...tensors].sort((a, b) => a.begin - b.begin || a.end - b.end);
+  const before = (a: SafetensorsTensor, b: SafetensorsTensor) => a.begin - b.begin || a.end - b.end;
+  // Writers store tensors in header order, as a rule: then there is nothing to sort.
+  const sorted = tensors.every((t, i) => i === 0 || before(tensors[i - 1]!, t) <= 0) ? tensors : [...tensors].sort(before);
   let cursor = 0;
   let previous: SafetensorsTensor | undefined;
   for (const t of sorted) {

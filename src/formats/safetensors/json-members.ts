@@ -4,13 +4,6 @@
  * object with a property per tensor, which is slow past ~10,000 tensors and
  * keeps only the last of repeated keys; this does neither.
  */
-export interface JsonMember {
-  key: string;
-  value: unknown;
-  /** Character index of the key in the text. */
-  at: number;
-}
-
 export class JsonSyntaxError extends Error {
   constructor(
     message: string,
@@ -48,7 +41,13 @@ function valueEnd(text: string, start: number): number {
   throw new JsonSyntaxError('unexpected end of text', text.length);
 }
 
-export function parseObjectMembers(text: string): JsonMember[] {
+/**
+ * Reads the top-level members of a JSON object in order. `quick(at)` may read
+ * the member whose key opens at `at` in a form it knows, returning the index
+ * just past its value, or -1 to leave it to the general reading; `member`
+ * hears each member read the general way, its value parsed by JSON.parse.
+ */
+export function forEachMember(text: string, quick: (at: number) => number, member: (key: string, value: unknown, at: number) => void): void {
   let i = 0;
   const skip = () => {
     while (i < text.length && isSpace(text.charCodeAt(i))) ++i;
@@ -59,7 +58,6 @@ export function parseObjectMembers(text: string): JsonMember[] {
     ++i;
   };
   expect(0x7b, "'{' (the header must be a JSON object)");
-  const members: JsonMember[] = [];
   skip();
   if (text.charCodeAt(i) === 0x7d) ++i;
   else {
@@ -67,26 +65,30 @@ export function parseObjectMembers(text: string): JsonMember[] {
       skip();
       if (text.charCodeAt(i) !== 0x22) throw new JsonSyntaxError('expected a key', i);
       const at = i;
-      i = stringEnd(text, i) + 1;
-      const raw = text.slice(at, i);
-      let key: string;
-      try {
-        // Escapes and control characters need JSON's own reading (which refuses bad ones).
-        key = /[\\\u0000-\u001f]/.test(raw) ? (JSON.parse(raw) as string) : raw.slice(1, -1);
-      } catch (error) {
-        throw new JsonSyntaxError(`bad key: ${(error as Error).message}`, at);
+      const end = quick(at);
+      if (end >= 0) i = end;
+      else {
+        i = stringEnd(text, i) + 1;
+        const raw = text.slice(at, i);
+        let key: string;
+        try {
+          // Escapes and control characters need JSON's own reading (which refuses bad ones).
+          key = /[\\\u0000-\u001f]/.test(raw) ? (JSON.parse(raw) as string) : raw.slice(1, -1);
+        } catch (error) {
+          throw new JsonSyntaxError(`bad key: ${(error as Error).message}`, at);
+        }
+        expect(0x3a, "':'");
+        skip();
+        const valueEnds = valueEnd(text, i);
+        let value: unknown;
+        try {
+          value = JSON.parse(text.slice(i, valueEnds));
+        } catch (error) {
+          throw new JsonSyntaxError(`bad value of '${key}': ${(error as Error).message}`, i);
+        }
+        member(key, value, at);
+        i = valueEnds;
       }
-      expect(0x3a, "':'");
-      skip();
-      const end = valueEnd(text, i);
-      let value: unknown;
-      try {
-        value = JSON.parse(text.slice(i, end));
-      } catch (error) {
-        throw new JsonSyntaxError(`bad value of '${key}': ${(error as Error).message}`, i);
-      }
-      members.push({ key, value, at });
-      i = end;
       skip();
       const c = text.charCodeAt(i++);
       if (c === 0x7d) break;
@@ -95,5 +97,4 @@ export function parseObjectMembers(text: string): JsonMember[] {
   }
   skip();
   if (i < text.length) throw new JsonSyntaxError('text after the end of the object', i);
-  return members;
 }
