@@ -27,6 +27,9 @@ export type EntrySpec =
   | (SpecCommon & { type: EntryType.External; path: string; range: Range })
   | (SpecCommon & { type: EntryType.Skip });
 
+/** The reference of an absent part (most entries have no metadata): one shared, never changed. */
+const NO_BYTES: Readonly<Range> = { offset: 0, length: 0 };
+
 export interface ArchiveLayout {
   header: IrpaHeader;
   entries: IrpaEntry[];
@@ -62,7 +65,7 @@ export function planArchive(specs: EntrySpec[], fileAlignment = DEFAULT_FILE_ALI
   // otherwise make 100,000 small byte arrays.
   const reserve = (part: string | Uint8Array | undefined): Range => {
     const length = typeof part === 'string' ? Buffer.byteLength(part) : (part?.length ?? 0);
-    if (length === 0) return { offset: 0, length: 0 };
+    if (length === 0) return NO_BYTES;
     metadataParts.push(part!);
     const range = { offset: metadataSize, length };
     metadataSize += length;
@@ -74,8 +77,7 @@ export function planArchive(specs: EntrySpec[], fileAlignment = DEFAULT_FILE_ALI
     entryOffsets.push(at);
     tableSize = at + entrySize(spec.type);
     // A name always has a reference into the segment, even when empty.
-    const name = reserve(spec.name);
-    if (name.length === 0) name.offset = metadataSize;
+    const name = spec.name === '' ? { offset: metadataSize, length: 0 } : reserve(spec.name);
     const entryRefs: EntryRefs = { name, metadata: reserve(spec.metadata) };
     const metadata = spec.metadata && spec.metadata.length > 0 ? spec.metadata : undefined;
     const flags = spec.flags ?? 0n;

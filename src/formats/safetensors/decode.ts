@@ -116,9 +116,7 @@ function checkTensor(name: string, dtype: string, shape: number[], begin: number
 
 /** Tensors must tile the data section: no overlaps, no holes, nothing after the last. */
 function checkCoverage(tensors: SafetensorsTensor[], dataSize: number, file: string, dataOffset: number): void {
-  const before = (a: SafetensorsTensor, b: SafetensorsTensor) => a.begin - b.begin || a.end - b.end;
-  // Writers store tensors in header order, as a rule: then there is nothing to sort.
-  const sorted = tensors.every((t, i) => i === 0 || before(tensors[i - 1]!, t) <= 0) ? tensors : [...tensors].sort(before);
+  const sorted = [...tensors].sort((a, b) => a.begin - b.begin || a.end - b.end);
   let cursor = 0;
   let previous: SafetensorsTensor | undefined;
   for (const t of sorted) {
