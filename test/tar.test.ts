@@ -1,11 +1,11 @@
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openSource } from '../src/sources/open.js';
 import { runCli } from './helpers/cli.js';
-import { cliPath, inTempDir } from './helpers/paths.js';
+import { cliPath, inTempDir, sharedDir } from './helpers/paths.js';
 import { safetensorsFile } from './helpers/safetensors-bytes.js';
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -35,6 +35,31 @@ test('a sharded checkpoint piped as a tar through standard input converts to the
     const direct = await runCli(['convert', `--parameters=${join(dir, 'shards/model.safetensors.index.json')}`, `--output=${join(dir, 'direct.irpa')}`, '--quiet']);
     t.is(direct.code, 0, direct.stderr);
     t.is(sha256(await readFile(join(dir, 'piped.irpa'))), sha256(await readFile(join(dir, 'direct.irpa'))));
+  });
+});
+
+test("llama.cpp's GGUF split inside a tar (a file or piped) reads as one, with the bytes of the unsplit file", async (t) => {
+  await inTempDir(async (dir) => {
+    await mkdir(join(dir, 'split'));
+    const names = [1, 2, 3].map((n) => `stories260K-0000${n}-of-00003.gguf`);
+    // Members in an order other than the shards': the first shard still gathers the rest.
+    for (const name of names) await copyFile(join(sharedDir, 'real/gguf/split', name), join(dir, 'split', name));
+    tar(dir, ['-cf', 'split.tar', ...[names[2], names[0], names[1]].map((n) => `split/${n}`)]);
+    const rows = (out: string) => out.trim().split('\n').map((l) => JSON.parse(l)).map((o) => `${o.key} ${o.length} ${o.sha256}`).sort();
+    const whole = await runCli(['dump', `--parameters=${join(sharedDir, 'real/gguf/stories260K.gguf')}`, '--json', '--hash']);
+    const inTar = await runCli(['dump', `--parameters=${join(dir, 'split.tar')}`, '--json', '--hash']);
+    t.is(inTar.code, 0, inTar.stderr);
+    t.regex(inTar.stderr, /tar member 'split\/stories260K-00001-of-00003\.gguf': read as one with its 2 other shards/);
+    t.deepEqual(rows(inTar.stdout), rows(whole.stdout));
+    t.deepEqual([...new Set(inTar.stdout.trim().split('\n').map((l) => JSON.parse(l).scope))], [`split/${names[0]}`]);
+    const piped = spawnSync(process.execPath, [cliPath, 'dump', '--parameters=-', '--json', '--hash'], { input: await readFile(join(dir, 'split.tar')) });
+    t.is(piped.status, 0, String(piped.stderr));
+    t.deepEqual(rows(String(piped.stdout)), rows(whole.stdout));
+
+    tar(dir, ['-cf', 'gap.tar', `split/${names[0]}`, `split/${names[2]}`]);
+    const gap = await runCli(['dump', `--parameters=${join(dir, 'gap.tar')}`]);
+    t.is(gap.code, 1);
+    t.regex(gap.stderr, /gap\.tar: at byte 512: in tar member 'split\/stories260K-00001-of-00003\.gguf': shard 2 of 3, 'split\/stories260K-00002-of-00003\.gguf', is not a GGUF member of the tar/);
   });
 });
 

@@ -2,6 +2,7 @@ import { basename, dirname, join } from 'node:path';
 import { FormatError } from '../errors.js';
 import type { GgufHeader } from '../formats/gguf/decode.js';
 import { RandomAccessFile } from '../io/random-access-file.js';
+import type { ReadableFile } from '../io/readable-file.js';
 import type { Parameter } from '../model/parameter.js';
 import { ggufParameters, readGgufHeader } from './gguf.js';
 
@@ -15,37 +16,64 @@ export function splitPosition(header: GgufHeader): { no: number; count: number }
 
 const SHARD_NAME = /^(.*)-(\d{5})-of-(\d{5})\.gguf$/;
 
+/** Whether a file name reads as the first shard of a split (`NAME-00001-of-0000N.gguf`). */
+export const isFirstShardName = (name: string) => SHARD_NAME.exec(name)?.[2] === '00001';
+
 /**
- * The parameters of a whole llama.cpp split set, given its first shard
- * (`NAME-00001-of-0000N.gguf`): every shard is found beside it by name, must
- * say it is that shard (`split.no`) of the same count, and is read in order.
+ * The names of a split's other shards, in order, by llama.cpp's naming
+ * (`NAME-0000K-of-0000N.gguf`) from the first's; `file` is named if it does not follow it.
  */
-export async function readGgufSplit(firstPath: string, first: GgufHeader, scope: string): Promise<{ parameters: Parameter[]; notes: string[] }> {
-  const { count } = splitPosition(first)!;
-  const m = SHARD_NAME.exec(basename(firstPath));
-  if (!m) {
-    throw new FormatError(firstPath, undefined, `is shard 1 of a ${count}-file split, but its name does not follow NAME-00001-of-${String(count).padStart(5, '0')}.gguf, so the others cannot be found`);
+export function otherShardNames(firstName: string, count: number, file: string): string[] {
+  const m = SHARD_NAME.exec(firstName);
+  const number = (n: number) => String(n).padStart(5, '0');
+  if (!m) throw new FormatError(file, undefined, `is shard 1 of a ${count}-file split, but its name does not follow NAME-00001-of-${number(count)}.gguf, so the others cannot be found`);
+  return Array.from({ length: count - 1 }, (_, i) => `${m[1]}-${number(i + 2)}-of-${number(count)}.gguf`);
+}
+
+/** A shard's parameters, once its header says it is shard `no` (0-based) of `count`. */
+export async function readShard(file: ReadableFile, no: number, count: number, firstPath: string, scope: string): Promise<Parameter[]> {
+  const header = await readGgufHeader(file);
+  const position = splitPosition(header);
+  if (!position || position.count !== count || position.no !== no) {
+    const said = position ? `split.no ${position.no} of split.count ${position.count}` : 'no split keys';
+    throw new FormatError(file.path, undefined, `expected shard split.no ${no} of ${count} of ${firstPath}, but the file has ${said}`);
   }
-  const parameters = ggufParameters(firstPath, first, scope);
+  return ggufParameters(file.path, header, scope);
+}
+
+/**
+ * The parameters of a whole llama.cpp split set, from its first shard's
+ * header and parameters: `readOther(no)` gives those of shard `no` (0-based,
+ * checked with `readShard`), read in order; `fail` reports a set that does
+ * not add up, as the first shard's error.
+ */
+export async function readGgufSplit(
+  first: GgufHeader,
+  firstParameters: Parameter[],
+  readOther: (no: number) => Promise<Parameter[]>,
+  fail: (detail: string) => never,
+): Promise<{ parameters: Parameter[]; notes: string[] }> {
+  const { count } = splitPosition(first)!;
+  const parameters = [...firstParameters];
+  for (let no = 1; no < count; ++no) parameters.push(...(await readOther(no)));
   const total = first.kv.get('split.tensors.count')?.value;
-  for (let no = 1; no < count; ++no) {
-    const path = join(dirname(firstPath), `${m[1]}-${String(no + 1).padStart(5, '0')}-of-${String(count).padStart(5, '0')}.gguf`);
-    const file = await RandomAccessFile.open(path);
+  if (typeof total === 'number' && total !== parameters.length) fail(`split.tensors.count says ${total} tensors, but the ${count} shards hold ${parameters.length}`);
+  return { parameters, notes: [`read as one with its ${count - 1} other shards`] };
+}
+
+/** A split whose shards are files beside the first. */
+export function readGgufSplitFiles(firstPath: string, first: GgufHeader, scope: string): Promise<{ parameters: Parameter[]; notes: string[] }> {
+  const { count } = splitPosition(first)!;
+  const names = otherShardNames(basename(firstPath), count, firstPath);
+  const readOther = async (no: number) => {
+    const file = await RandomAccessFile.open(join(dirname(firstPath), names[no - 1]!));
     try {
-      const header = await readGgufHeader(file);
-      const position = splitPosition(header);
-      if (!position || position.count !== count || position.no !== no) {
-        const said = position ? `split.no ${position.no} of split.count ${position.count}` : 'no split keys';
-        throw new FormatError(path, undefined, `expected shard split.no ${no} of ${count} of ${firstPath}, but the file has ${said}`);
-      }
-      parameters.push(...ggufParameters(path, header, scope));
+      return await readShard(file, no, count, firstPath, scope);
     } finally {
       await file.close();
     }
-  }
-  const notes = [`read as one with its ${count - 1} other shards`];
-  if (typeof total === 'number' && total !== parameters.length) {
-    throw new FormatError(firstPath, undefined, `split.tensors.count says ${total} tensors, but the ${count} shards hold ${parameters.length}`);
-  }
-  return { parameters, notes };
+  };
+  return readGgufSplit(first, ggufParameters(firstPath, first, scope), readOther, (detail) => {
+    throw new FormatError(firstPath, undefined, detail);
+  });
 }

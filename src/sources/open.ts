@@ -5,7 +5,7 @@ import type { ReadableFile } from '../io/readable-file.js';
 import { storedRange, type Parameter } from '../model/parameter.js';
 import { describeHead, detectFormat, SNIFF_BYTES, type FormatName } from './detect.js';
 import { ggufParameters, readGgufHeader } from './gguf.js';
-import { readGgufSplit, splitPosition } from './gguf-split.js';
+import { readGgufSplitFiles, splitPosition } from './gguf-split.js';
 import { irpaParameters, readIrpaArchives } from './irpa.js';
 import { readSafetensorsHeader, safetensorsParameters } from './safetensors.js';
 import { readIndexedShards, readSafetensorsIndex } from './safetensors-index.js';
@@ -34,7 +34,7 @@ const readers: Record<FormatName, Reader> = {
     const notes = [...header.duplicateKeys].map(([key, n]) => `metadata key '${key}' is stored ${n} times; the last value is used`);
     const split = splitPosition(header);
     if (split?.no === 0) {
-      const whole = await readGgufSplit(file.path, header, scope);
+      const whole = await readGgufSplitFiles(file.path, header, scope);
       return { parameters: whole.parameters, gguf: header, notes: [...notes, ...whole.notes] };
     }
     if (split) notes.push(`is shard ${split.no + 1} of ${split.count} of a split; name the first shard to read them all`);

@@ -4,6 +4,9 @@ import { BLOCK, decodeTarHeader, isZeroBlock, paxPath } from '../formats/tar/hea
 import type { RandomAccessFile } from '../io/random-access-file.js';
 import type { Parameter } from '../model/parameter.js';
 import { detectFormat, SNIFF_BYTES, type FormatName } from './detect.js';
+import type { GgufHeader } from '../formats/gguf/decode.js';
+import { ggufParameters, readGgufHeader } from './gguf.js';
+import { isFirstShardName, otherShardNames, readGgufSplit, readShard, splitPosition } from './gguf-split.js';
 import { readIndexedShards, readSafetensorsIndex, type SafetensorsIndex } from './safetensors-index.js';
 
 export interface TarMember {
@@ -110,9 +113,25 @@ export async function readTarSource(file: RandomAccessFile, scope: string, readM
       if (found) claimed.add(found);
     }
   }
+  // So are the other shards of a GGUF split, read with its first.
+  const splits = new Map<TarMember, GgufHeader>();
+  for (const member of members.filter((m) => formats.get(m) === 'gguf' && isFirstShardName(posix.basename(m.name)))) {
+    const header = await inMember(file.path, member, () => readGgufHeader(file.window(member.offset, member.size)));
+    const split = splitPosition(header);
+    if (split?.no !== 0) continue;
+    splits.set(member, header);
+    for (const name of shardMemberNames(member, split.count, file.path)) {
+      const found = byName.get(name);
+      if (found) claimed.add(found);
+    }
+  }
   for (const member of members) {
     const format = formats.get(member);
-    if (format === 'safetensors-index') {
+    if (splits.has(member)) {
+      const read = await readSplitMembers(file, member, splits.get(member)!, byName, formats, scopeOf(member));
+      parameters.push(...read.parameters);
+      notes.push(...read.notes.map((n) => `tar member '${member.name}': ${n}`));
+    } else if (format === 'safetensors-index') {
       const read = await readIndexedShards(member.name, indexes.get(member)!, async (path) => {
         const shard = byName.get(posix.normalize(path));
         if (!shard || formats.get(shard) !== 'safetensors') throw new FormatError(file.path, member.offset, `tar member '${member.name}' names shard '${path}', which is not a safetensors member of the tar`);
@@ -129,4 +148,32 @@ export async function readTarSource(file: RandomAccessFile, scope: string, readM
     }
   }
   return { parameters, notes };
+}
+
+/** Member names of a GGUF split's other shards, beside its first. */
+function shardMemberNames(first: TarMember, count: number, tar: string): string[] {
+  return otherShardNames(posix.basename(first.name), count, tar).map((name) => posix.join(posix.dirname(first.name), name));
+}
+
+/** A GGUF split whose shards are members of the tar, from its first. */
+function readSplitMembers(
+  file: RandomAccessFile,
+  first: TarMember,
+  header: GgufHeader,
+  byName: Map<string, TarMember>,
+  formats: Map<TarMember, FormatName | undefined>,
+  scope: string,
+): Promise<{ parameters: Parameter[]; notes: string[] }> {
+  const { count } = splitPosition(header)!;
+  const names = shardMemberNames(first, count, file.path);
+  const fail = (detail: string): never => {
+    throw new FormatError(file.path, first.offset, `in tar member '${first.name}': ${detail}`);
+  };
+  const readOther = async (no: number) => {
+    const shard = byName.get(names[no - 1]!);
+    if (!shard || formats.get(shard) !== 'gguf') fail(`shard ${no + 1} of ${count}, '${names[no - 1]}', is not a GGUF member of the tar`);
+    const view = file.window(shard!.offset, shard!.size);
+    return rebase(await inMember(file.path, shard!, () => readShard(view, no, count, first.name, scope)), file.path, shard!);
+  };
+  return readGgufSplit(header, rebase(ggufParameters(file.path, header, scope), file.path, first), readOther, fail);
 }
