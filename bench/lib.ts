@@ -61,14 +61,25 @@ export function best(runs: number, make: () => Timing, cleanup: () => void): Tim
 
 export const rss = (t: Timing) => (t.peakKiB === undefined ? 'n/a' : `${(t.peakKiB / 1024).toFixed(0)} MiB`);
 
-/** Prints paramflow's time and cp's side by side with their ratio. */
-export function printRows(rows: [string, Timing, Timing][], bytes: number): void {
-  console.log(`${'case'.padEnd(40)} ${'paramflow'.padStart(9)} ${'cp'.padStart(8)} ${'ratio'.padStart(6)} ${'GB/s'.padStart(6)} ${'RSS'.padStart(8)} ${'cp RSS'.padStart(8)}`);
+/**
+ * Bare `node -e 0`, best of `runs`. No Node program finishes sooner, so
+ * (peer + this) / peer is the best ratio any Node program could reach
+ * against a peer: for a short peer it may lie above a ratio goal.
+ */
+export function nodeStartup(runs: number): Timing {
+  return best(runs, () => timed([process.execPath, '-e', '0']), () => {});
+}
+
+/** Prints paramflow's time and cp's side by side with their ratio, and the floor that Node's own start-up sets. */
+export function printRows(rows: [string, Timing, Timing][], bytes: number, startup = nodeStartup(5)): void {
+  console.log(`${'case'.padEnd(40)} ${'paramflow'.padStart(9)} ${'cp'.padStart(8)} ${'ratio'.padStart(6)} ${'floor'.padStart(6)} ${'GB/s'.padStart(6)} ${'RSS'.padStart(8)} ${'cp RSS'.padStart(8)}`);
   for (const [name, ours, theirs] of rows) {
+    const floor = (theirs.seconds + startup.seconds) / theirs.seconds;
     console.log(
-      `${name.padEnd(40)} ${ours.seconds.toFixed(2).padStart(8)}s ${theirs.seconds.toFixed(2).padStart(7)}s ${(ours.seconds / theirs.seconds).toFixed(2).padStart(5)}x ${(bytes / 1e9 / ours.seconds).toFixed(2).padStart(6)} ${rss(ours).padStart(8)} ${rss(theirs).padStart(8)}`,
+      `${name.padEnd(40)} ${ours.seconds.toFixed(2).padStart(8)}s ${theirs.seconds.toFixed(2).padStart(7)}s ${(ours.seconds / theirs.seconds).toFixed(2).padStart(5)}x ${floor.toFixed(2).padStart(5)}x ${(bytes / 1e9 / ours.seconds).toFixed(2).padStart(6)} ${rss(ours).padStart(8)} ${rss(theirs).padStart(8)}`,
     );
   }
+  console.log(`floor: ${startup.seconds.toFixed(2)} s of bare node start-up added to the peer's time; no Node program can be faster`);
 }
 
 /** Reads a file once so the runs that follow find it in the page cache. */
