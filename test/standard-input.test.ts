@@ -39,14 +39,20 @@ for (const [name, make] of formats) {
   });
 }
 
-test('standard input named twice is read once, into both scopes; a redirected file is read in place', async (t) => {
+test('standard input named twice is read once, into both scopes, hashes and extracts too; a redirected file is read in place', async (t) => {
   await inTempDir(async (dir) => {
     const bytes = safetensorsFile(tensors(4));
     await writeFile(join(dir, 'model.safetensors'), bytes);
-    const twice = spawnSync(process.execPath, [cliPath, 'dump', '--parameters=a=-', '--parameters=b=-', '--json'], { input: bytes, encoding: 'utf8' });
+    const twice = spawnSync(process.execPath, [cliPath, 'dump', '--parameters=a=-', '--parameters=b=-', '--json', '--hash'], { input: bytes, encoding: 'utf8' });
     t.is(twice.status, 0, twice.stderr);
-    const scopes = twice.stdout.trim().split('\n').map((line) => JSON.parse(line).scope as string);
-    t.deepEqual(scopes, ['a', 'a', 'a', 'a', 'b', 'b', 'b', 'b']);
+    const rows = twice.stdout.trim().split('\n').map((line) => JSON.parse(line) as { scope: string; sha256: string });
+    t.deepEqual(rows.map((r) => r.scope), ['a', 'a', 'a', 'a', 'b', 'b', 'b', 'b']);
+    t.deepEqual(rows.slice(4).map((r) => r.sha256), rows.slice(0, 4).map((r) => r.sha256), 'each scope is hashed from the one stream');
+    // Extracts come after the listing and in the order asked: from a pipe, out of the stream's order.
+    const extract = piped(['dump', '--parameters=-', '--hash', `--extract=layers.3.weight=${join(dir, 'w3.bin')}`, `--extract=layers.0.weight=${join(dir, 'w0.bin')}`], bytes);
+    t.is(extract.code, 0, extract.stderr);
+    t.is((await readFile(join(dir, 'w0.bin'))).length, 4000);
+    t.is((await readFile(join(dir, 'w3.bin'))).length, 4012);
     const file = await open(join(dir, 'model.safetensors'), 'r');
     try {
       const redirected = piped(['convert', '--parameters=-', `--output=${join(dir, 'redirected.irpa')}`, '--quiet'], { fd: file.fd });

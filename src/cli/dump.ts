@@ -4,12 +4,13 @@ import { writeAtomically } from '../io/atomic-output.js';
 import { FileCache } from '../io/file-cache.js';
 import { parameterChunks } from '../io/parameter-bytes.js';
 import { assertNotAnInput } from '../io/same-file.js';
+import { keepStandardInputWhole } from '../io/standard-input.js';
 import { storedRange, type Parameter } from '../model/parameter.js';
 import type { Command } from './command.js';
 import { requiredList, type FlagSpec } from './flags.js';
 import { scopeListing } from './listing.js';
 import { describeParameterJson } from './parameter-json.js';
-import { loadParameterIndex } from './parameters-flag.js';
+import { loadParameterIndex, parseParameterFlag } from './parameters-flag.js';
 import { progressBar, type Progress } from './progress.js';
 import type { ProgressState } from '../scheduler/progress.js';
 
@@ -85,6 +86,8 @@ export const dump: Command = {
     const hash = flags.bools.get('hash') ?? false;
     const verbose = flags.bools.get('verbose') ?? false;
 
+    // Hashes are taken scope by scope and extracts after them: piped input named twice, or extracted from, is read out of order.
+    if (extracts.length > 0 || parameterFlags.filter((f) => parseParameterFlag(f).path === '-').length > 1) keepStandardInputWhole();
     const { index, sources } = await loadParameterIndex(parameterFlags, (note) => io.err(`paramflow dump: note: ${note}\n`));
     for (const repeated of index.duplicates()) io.err(`paramflow dump: note: key ${repeated}; lookups use the first\n`);
     const extracted = extracts.map((e) => index.lookup(e.scope, e.key));
