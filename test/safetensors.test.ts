@@ -1,4 +1,6 @@
 import test from 'ava';
+import fc from 'fast-check';
+import { decodeSafetensorsHeader } from '../src/formats/safetensors/decode.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { openSource } from '../src/sources/open.js';
 import { runCli } from './helpers/cli.js';
@@ -67,6 +69,37 @@ test('the fast reading of common members and the general one agree, member by me
       [['a', 2, [2, 1]], ['b', 1, [1]], ['cA', 1, [1]], ['d', 1, [1, 1]], ['e', 1, []]],
     );
   });
+});
+
+test('headers written in any spacing, key order and escaping decode to what JSON.parse reads in them', (t) => {
+  const member = fc.record({
+    name: fc.string({ minLength: 1, maxLength: 12 }).filter((n) => n !== '__metadata__'),
+    shape: fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 3 }),
+    reorder: fc.boolean(),
+  });
+  const header = fc.record({ members: fc.uniqueArray(member, { selector: (m) => m.name, maxLength: 6 }), indent: fc.constantFrom(undefined, 1, '\t'), metadata: fc.boolean() });
+  fc.assert(
+    fc.property(header, ({ members, indent, metadata }) => {
+      let offset = 0;
+      const entries = members.map(({ name, shape, reorder }) => {
+        const bytes = shape.reduce((n, d) => n * d, 1) * 2;
+        const offsets = [offset, (offset += bytes)];
+        return [name, reorder ? { data_offsets: offsets, shape, dtype: 'BF16' } : { dtype: 'BF16', shape, data_offsets: offsets }] as const;
+      });
+      // Member by member: an object would put integer-like keys first.
+      const all: (readonly [string, unknown])[] = metadata ? [['__metadata__', { k: 'v' }], ...entries] : entries;
+      const gap = indent === undefined ? '' : '\n';
+      const text = `{${gap}${all.map(([k, v]) => `${JSON.stringify(k)}:${gap ? ' ' : ''}${JSON.stringify(v, null, indent)}`).join(`,${gap}`)}${gap}}`;
+      const json = new TextEncoder().encode(text);
+      const decoded = decodeSafetensorsHeader(json, 'fuzzed.safetensors', 8 + json.length + offset);
+      t.deepEqual(
+        decoded.tensors.map((x) => [x.name, x.dtype, x.shape, x.begin, x.end]),
+        entries.map(([name, v]) => [name, 'BF16', v.shape, v.data_offsets[0], v.data_offsets[1]]),
+      );
+      t.deepEqual(decoded.metadata, metadata ? { k: 'v' } : undefined);
+    }),
+    { numRuns: 300 },
+  );
 });
 
 const odd: [string, string, RegExp][] = [
