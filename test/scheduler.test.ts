@@ -1,14 +1,19 @@
 import test from 'ava';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readdir, readFile, truncate, writeFile } from 'node:fs/promises';
+import { open, readdir, readFile, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeAtomically } from '../src/io/atomic-output.js';
+import { FileCache } from '../src/io/file-cache.js';
+import { punchHole } from '../src/io/punch-hole.js';
+import type { ReadableFile } from '../src/io/readable-file.js';
+import { SpillFile } from '../src/io/spill-file.js';
 import { openSource } from '../src/sources/open.js';
 import { writeIrpa } from '../src/sinks/irpa-writer.js';
 import { Fence, fenced } from '../src/scheduler/fence.js';
 import { IoScheduler } from '../src/scheduler/io-scheduler.js';
 import { planCopies, type CopyPiece } from '../src/scheduler/plan.js';
+import { ReleaseBehind } from '../src/scheduler/release-behind.js';
 import { TimelineSemaphore } from '../src/scheduler/semaphore.js';
 import { prng } from './helpers/irpa-bytes.js';
 import { inTempDir, inTempDirWithFiles } from './helpers/paths.js';
@@ -214,3 +219,51 @@ test('an output flushed in the background as it grows holds exactly what was wri
     t.true((await readFile(path)).equals(data));
     t.deepEqual(await readdir(dir), ['out.bin'], 'no temporary file is left');
   }));
+
+test('the read-for-good mark moves only over finished jobs, whatever order they finish in', (t) => {
+  const job = (offset: number, length: number) => ({ job: { offset }, path: 'a', offset, length });
+  // Overlapping jobs: the second starts inside the first.
+  const reads = [job(0, 10), job(5, 10), job(20, 10), { ...job(0, 4), path: 'b' }];
+  const behind = new ReleaseBehind(reads);
+  t.is(behind.finish(reads[2]!.job), undefined, 'a later job done first moves nothing');
+  t.deepEqual(behind.finish(reads[0]!.job), { path: 'a', offset: 0, length: 5 }, 'up to the start of the job still reading');
+  t.deepEqual(behind.finish(reads[1]!.job), { path: 'a', offset: 5, length: 25 }, 'all done: up to the furthest end');
+  t.deepEqual(behind.finish(reads[3]!.job), { path: 'b', offset: 0, length: 4 });
+  t.is(behind.finish({}), undefined);
+});
+
+test('a spill read by a last copy gives its space back as the copy passes, and refuses to be read again', async (t) => {
+  await inTempDir(async (dir) => {
+    const data = randomBytes(8 << 20);
+    const path = join(dir, 'spill');
+    await writeFile(path, data);
+    const spill = await SpillFile.open(path, '<stdin>');
+    class SpillCache extends FileCache {
+      override get(): Promise<ReadableFile> {
+        return Promise.resolve(spill);
+      }
+    }
+    const rand = prng(3);
+    const pieces: CopyPiece[] = [];
+    for (let at = 0; at < data.length; at += 100_000) {
+      pieces.push({ target: at + pieces.length * 64, length: Math.min(100_000, data.length - at), source: { kind: 'file', path: '<stdin>', offset: at } });
+    }
+    pieces.sort(() => rand() - 0.5);
+    const scheduler = new IoScheduler({ chunkBytes: 256 << 10, concurrency: 4 });
+    try {
+      await writeAtomically(join(dir, 'out'), (out) => scheduler.copyToFile(pieces, out, new SpillCache(), { releaseSources: true }));
+      const written = await readFile(join(dir, 'out'));
+      t.true(pieces.every((p) => written.subarray(p.target, p.target + p.length).equals(data.subarray(p.source.kind === 'file' ? p.source.offset : 0).subarray(0, p.length))));
+      const error = await t.throwsAsync(spill.read(1000, 10, 'a tensor'));
+      t.regex(error!.message, /<stdin>: at byte 1000: these bytes were copied and given back already/);
+      // Where the filesystem can punch holes, the spill holds (nearly) no blocks any more.
+      await writeFile(join(dir, 'probe'), new Uint8Array(1 << 16));
+      const probe = await open(join(dir, 'probe'), 'r+');
+      const punches = await punchHole(probe.fd, 0, 1 << 16).finally(() => probe.close());
+      if (punches) t.true((await stat(path)).blocks * 512 < 1 << 20, `${(await stat(path)).blocks} blocks left`);
+      else t.log('this filesystem cannot punch holes; the space is given back when the spill is removed');
+    } finally {
+      await spill.close();
+    }
+  });
+});

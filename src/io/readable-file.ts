@@ -18,5 +18,7 @@ export interface ReadableFile {
   readv(buffers: Uint8Array[], offset: number): Promise<number>;
   /** `end`, or the file's size where the file ends first (a stream reads that far to know). */
   available(end: number): Promise<number>;
+  /** Present on a file of paramflow's own (a spill): gives back bytes that will not be read again. */
+  release?(offset: number, length: number): Promise<void>;
   close(): Promise<void>;
 }

@@ -8,6 +8,7 @@ import { addPendingOutput } from './atomic-output.js';
 import type { ReadableFile } from './readable-file.js';
 import { RandomAccessFile } from './random-access-file.js';
 import { widenPipe } from './pipe-size.js';
+import { SpillFile } from './spill-file.js';
 import { StreamedInput } from './streamed-input.js';
 
 /** What `--parameters=-` is called in messages, and the source path of its parameters. */
@@ -46,7 +47,7 @@ export async function openStandardInput(): Promise<ReadableFile> {
   })();
   const pipe = await stream;
   if (!pipe) return RandomAccessFile.open('/dev/stdin', STANDARD_INPUT);
-  return spilled ? RandomAccessFile.open(spilled, STANDARD_INPUT) : pipe;
+  return spilled ? SpillFile.open(spilled, STANDARD_INPUT) : pipe;
 }
 
 /** Asks for standard input to be kept whole, for a command that reads it more than once or out of order. */

@@ -9,6 +9,7 @@ import { ByteBudget } from './byte-budget.js';
 import { copyFileRange, kernelCopyAvailable } from './copy-file-range.js';
 import { fenced, type Fence } from './fence.js';
 import { groupBy } from './group-by.js';
+import { ReleaseBehind } from './release-behind.js';
 import { planCopies, type CopyJob, type CopyPiece, type FillJob, type KernelCopyJob, type Placement, type ReadJob } from './plan.js';
 
 export interface SchedulerOptions {
@@ -52,6 +53,16 @@ export interface ProgressEvent {
   bytes: number;
   /** Bytes done per caller tag (e.g. per parameter) in this step. */
   tags: [number, number][];
+}
+
+export interface CopyOptions {
+  /** The targets are fresh sized files: zero fills need no writing. */
+  targetIsZeroed?: boolean;
+  /**
+   * Nothing reads the sources after this copy: a source that can (a spill)
+   * gives back each range once every job reading it is done.
+   */
+  releaseSources?: boolean;
 }
 
 export interface OrderedOptions {
@@ -100,7 +111,7 @@ export class IoScheduler {
   }
 
   /** Copies every piece (file ranges or fills) to its place in `target`. */
-  copyToFile(pieces: CopyPiece[], target: WritableTarget, files: FileCache, options: OrderedOptions & { targetIsZeroed?: boolean } = {}): Promise<void> {
+  copyToFile(pieces: CopyPiece[], target: WritableTarget, files: FileCache, options: OrderedOptions & CopyOptions = {}): Promise<void> {
     return this.copyToFiles([{ target, pieces }], files, options);
   }
 
@@ -109,7 +120,7 @@ export class IoScheduler {
    * once however many targets need it. `targetIsZeroed`: the targets are
    * fresh sized files, so zero fills need no writing.
    */
-  copyToFiles(targets: { target: WritableTarget; pieces: CopyPiece[] }[], files: FileCache, options: OrderedOptions & { targetIsZeroed?: boolean } = {}): Promise<void> {
+  copyToFiles(targets: { target: WritableTarget; pieces: CopyPiece[] }[], files: FileCache, options: OrderedOptions & CopyOptions = {}): Promise<void> {
     return fenced(options.wait, options.signal, async () => {
       const jobs = planCopies(
         targets.map((t) => t.pieces),
@@ -122,7 +133,14 @@ export class IoScheduler {
         },
       );
       const outputs = targets.map((t) => t.target);
-      await this.runAll(jobs.map((job) => () => this.runJob(job, outputs, files)));
+      const behind = options.releaseSources ? new ReleaseBehind(jobs.flatMap(sourceRead)) : undefined;
+      await this.runAll(
+        jobs.map((job) => async () => {
+          await this.runJob(job, outputs, files);
+          const done = behind?.finish(job);
+          if (done) await (await files.get(done.path)).release?.(done.offset, done.length);
+        }),
+      );
     });
   }
 
@@ -277,6 +295,13 @@ export class IoScheduler {
   private report(bytes: number, tags: [number, number][]): void {
     this.progress.next({ bytes, tags });
   }
+}
+
+/** The source range a job reads, if it reads one. */
+function sourceRead(job: CopyJob): { job: CopyJob; path: string; offset: number; length: number }[] {
+  if (job.kind === 'read') return [{ job, path: job.path, offset: job.offset, length: job.length }];
+  if (job.kind === 'kernel') return [{ job, path: job.path, offset: job.sourceOffset, length: job.length }];
+  return [];
 }
 
 /** Places of one target in target order, grouped where the gaps between them are small enough to write as zeros. */

@@ -51,7 +51,8 @@ export async function writeFiles(plans: FilePlan[], options: ContainerWriteOptio
             if (plans[i]!.prefix.length > 0) await out.write(plans[i]!.prefix, 0);
           }),
         );
-        await scheduler.copyToFiles(outputs.map((target, i) => ({ target, pieces: pieces[i]! })), files, { targetIsZeroed: true });
+        // One pass over the inputs, and the last: a spilled input gives its space back behind it.
+        await scheduler.copyToFiles(outputs.map((target, i) => ({ target, pieces: pieces[i]! })), files, { targetIsZeroed: true, releaseSources: true });
         await finishStandardInput();
       },
     );
