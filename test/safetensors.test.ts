@@ -106,6 +106,7 @@ const odd: [string, string, RegExp][] = [
   ['a dimension with a leading zero', '{"w":{"dtype":"U8","shape":[01],"data_offsets":[0,1]}}', /not a valid JSON object: bad value of 'w'/],
   ['a dtype named like an object property', '{"w":{"dtype":"toString","shape":[1],"data_offsets":[0,1]}}', /unknown dtype 'toString'/],
   ['an offset too long to hold exactly', '{"w":{"dtype":"U8","shape":[1],"data_offsets":[0,12345678901234567890]}}', /data_offsets is not \[begin, end\]/],
+  ['__metadata__ shaped like a tensor', '{"__metadata__":{"dtype":"U8","shape":[1],"data_offsets":[0,1]}}', /__metadata__ value of 'shape' is not a string/],
   ['two dims without a comma', '{"w":{"dtype":"U8","shape":[1 1],"data_offsets":[0,1]}}', /not a valid JSON object/],
 ];
 for (const [title, text, message] of odd) {

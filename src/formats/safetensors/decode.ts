@@ -60,7 +60,8 @@ export function decodeSafetensorsHeader(json: Uint8Array, file: string, fileSize
       text,
       (at) => {
         const t = readCanonicalTensor(text, at);
-        if (t === undefined) return -1;
+        // `__metadata__` is never a tensor, whatever its value looks like.
+        if (t === undefined || t.name === '__metadata__') return -1;
         claim(t.name, at);
         const checked = checkTensor(t.name, t.dtype, t.shape, t.begin, t.end, dataSize);
         if (typeof checked === 'string') failAt(at)(checked);
