@@ -148,6 +148,9 @@ test('thousands of small parameters are served by a handful of reads and writes'
   }));
   const jobs = planCopies([pieces], { chunkBytes: 8 << 20, kernelCopyMinBytes: Infinity, kernelChunkBytes: 64 << 20, maxGapBytes: 65536, targetIsZeroed: true });
   t.is(jobs.length, 2, 'two 8 MiB reads cover 10 MiB of source');
+  const streamed = pieces.map((p) => ({ ...p, source: { ...p.source, path: '<stdin>' } }));
+  const options = { chunkBytes: 8 << 20, kernelCopyMinBytes: Infinity, kernelChunkBytes: 64 << 20, maxGapBytes: 65536, targetIsZeroed: true };
+  t.is(planCopies([streamed], { ...options, sourceChunkBytes: new Map([['<stdin>', 1 << 20]]) }).length, 11, 'a stream asks for 1 MiB reads');
   const places = jobs.flatMap((j) => (j.kind === 'read' ? j.places : []));
   t.is(places.reduce((n, p) => n + p.length, 0), pieces.reduce((n, p) => n + p.length, 0));
   t.true(places.length <= 10_001, 'at most one piece split at the read boundary');

@@ -8,7 +8,7 @@ export const WRITER_FLAGS: FlagSpec[] = [
   { name: 'raw-dtype', kind: 'string', value: 'DTYPE', help: 'safetensors/GGUF output: write parameters that have no dtype (IRPA inputs) as 1-D tensors of DTYPE (U8, I8, ...)' },
   { name: 'tensor-metadata', kind: 'bool', help: "IRPA output: record each parameter's dtype and shape in its entry metadata (PYTORCH:, as IREE's Python tools do)" },
   { name: 'io-budget', kind: 'string', value: 'SIZE', help: 'Bytes held in I/O buffers at once (default 64MiB)' },
-  { name: 'chunk-size', kind: 'string', value: 'SIZE', help: 'Size of each buffered read and write (default 8MiB)' },
+  { name: 'chunk-size', kind: 'string', value: 'SIZE', help: 'Size of each buffered read and write (default 2MiB; 1MiB at most from a pipe)' },
   { name: 'concurrency', kind: 'int', value: 'N', help: 'I/O operations in flight at once (default: 2 to 4, by cores)' },
 ];
 

@@ -12,6 +12,8 @@ export interface ReadableFile {
   readonly sizeKnown: boolean;
   /** The OS descriptor for kernel copies, or -1 where there is none. */
   readonly fd: number;
+  /** The largest read that suits this file, where that is smaller than the scheduler's chunk. */
+  readonly preferredReadBytes?: number;
   /** Exactly `length` bytes at `offset`; a range past the end is a format error for `what`. */
   read(offset: number, length: number, what: string, into?: Uint8Array): Promise<Uint8Array>;
   /** One read into several buffers in order; returns the bytes read. */

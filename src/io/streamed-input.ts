@@ -26,6 +26,12 @@ const SKIP_BUFFERS = 4;
  */
 export class StreamedInput implements ReadableFile {
   readonly fd = -1;
+  /**
+   * A pipe hands over at most its buffer (1 MiB, widened) per read: jobs of
+   * that size copied a piped 2 GiB file in two thirds of the time 2 MiB
+   * jobs took (interleaved runs).
+   */
+  readonly preferredReadBytes = 1024 * 1024;
   /** Bytes taken from the stream so far. */
   private head = 0;
   /** Bytes [0, retained) are in the spill file. */

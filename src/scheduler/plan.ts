@@ -62,6 +62,8 @@ export type CopyJob = ReadJob | FillJob | KernelCopyJob;
 export interface PlanOptions {
   /** The most one buffered job holds (the size of each pooled buffer). */
   chunkBytes: number;
+  /** Smaller reads for some sources, by path (a stream reads best a pipe's buffer at a time). */
+  sourceChunkBytes?: Map<string, number>;
   /** File ranges at least this long with one destination are copied by the kernel; Infinity turns that off. */
   kernelCopyMinBytes: number;
   /** The longest run one kernel copy job moves. */
@@ -140,7 +142,7 @@ function kernelJobs(file: number, piece: FilePiece, chunk: number): KernelCopyJo
 
 const sameRange = (a: FilePiece, b: FilePiece) => a.source.path === b.source.path && a.source.offset === b.source.offset && a.length === b.length;
 
-/** Source ranges in file order, packed into reads of at most `chunkBytes`; a range read once serves every destination. */
+/** Source ranges in file order, packed into reads of at most `chunkBytes` (or the source's own); a range read once serves every destination. */
 function planReads(reads: Ordered<FilePiece>[], options: PlanOptions): ReadJob[] {
   const jobs: ReadJob[] = [];
   let job: ReadJob | undefined;
@@ -158,15 +160,16 @@ function planReads(reads: Ordered<FilePiece>[], options: PlanOptions): ReadJob[]
     const destinations = sorted.slice(i, j);
     i = j;
     const { path } = piece.source;
+    const chunk = Math.min(options.chunkBytes, options.sourceChunkBytes?.get(path) ?? Infinity);
     for (let done = 0; done < piece.length; ) {
       const offset = piece.source.offset + done;
       const end = job ? job.offset + job.length : 0;
-      const fits = job && job.path === path && offset >= job.offset && offset - end <= options.maxGapBytes && offset < job.offset + options.chunkBytes;
+      const fits = job && job.path === path && offset >= job.offset && offset - end <= options.maxGapBytes && offset < job.offset + chunk;
       if (!fits) {
         if (job) jobs.push(job);
         job = { kind: 'read', path, offset, length: 0, places: [] };
       }
-      const length = Math.min(job!.offset + options.chunkBytes - offset, piece.length - done);
+      const length = Math.min(job!.offset + chunk - offset, piece.length - done);
       for (const d of destinations) {
         const target = d.piece.target + done;
         job!.places.push({ file: d.file, target, from: offset - job!.offset, length, after: done === 0 ? d.after : target, tag: d.piece.tag });
