@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { open, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EntryType } from '../src/formats/irpa/constants.js';
+import { pumpToFile, type PumpFailure } from '../src/io/pump.js';
 import { StreamedInput } from '../src/io/streamed-input.js';
 import { readSafetensorsHeader } from '../src/sources/safetensors.js';
 import { ggufFile } from './helpers/gguf-bytes.js';
@@ -117,5 +118,28 @@ test('a stream keeps only its header: parameters are read forward from the pipe,
       await reader.close();
       await writing;
     }
+  });
+});
+
+test('a stream kept whole is pumped into its spill on a thread of its own, after the bytes already taken', async (t) => {
+  await inTempDir(async (dir) => {
+    const bytes = randomBytes(3 << 20);
+    const fifo = join(dir, 'pipe');
+    spawnSync('mkfifo', [fifo]);
+    const writing = writeFile(fifo, bytes);
+    const reader = await open(fifo, 'r');
+    try {
+      const stream = await StreamedInput.open('<pipe>', reader.fd, join(dir, 'spill'));
+      t.deepEqual(Buffer.from(await stream.read(0, 1000, 'a header')), bytes.subarray(0, 1000));
+      t.is(await stream.drain(), bytes.length);
+      t.is(stream.spilledBytes, bytes.length);
+      t.true((await readFile(join(dir, 'spill'))).equals(bytes));
+    } finally {
+      await reader.close();
+      await writing;
+    }
+    const failure = await pumpToFile(999_999, 999_998, 0).catch((f: PumpFailure) => f);
+    t.like(failure, { done: 0, stage: 'read' });
+    t.is((failure as PumpFailure).error.code, 'EBADF');
   });
 });

@@ -2,6 +2,7 @@ import { read as readCallback } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { FormatError, ioError } from '../errors.js';
+import { pumpToFile, type PumpFailure } from './pump.js';
 import { writeFully } from './write-fully.js';
 import type { ReadableFile } from './readable-file.js';
 
@@ -112,9 +113,26 @@ export class StreamedInput implements ReadableFile {
   /** Reads the rest of the stream, keeping it if retaining; returns the stream's size. */
   drain(): Promise<number> {
     return this.serialized(async () => {
+      if (this.retaining && !this.ended) await this.pumpRest();
       while (!this.ended) await this.take(SKIP_BYTES, undefined);
       return this.head;
     });
+  }
+
+  /** Keeps the rest of the stream in the spill, copied on a thread of its own (at about `cat`'s pace). */
+  private async pumpRest(): Promise<void> {
+    await this.spillWritten();
+    let copied: number;
+    try {
+      copied = await pumpToFile(this.streamFd, this.spill.fd, this.head);
+    } catch (failure) {
+      const { done, stage, error } = failure as PumpFailure;
+      this.head += done;
+      throw stage === 'read' ? ioError(this.path, error, 'read') : ioError(this.spillPath, error, 'write');
+    }
+    this.head += copied;
+    this.retained = this.head;
+    this.ended = true;
   }
 
   /** One stream serves every reader: it stays open, and its spill file, until the process ends. */
