@@ -90,16 +90,25 @@ test('a piped stream cut short, or with bytes after its last tensor, fails namin
   });
 });
 
+/** `bytes` written into a FIFO in `dir` while `read` reads them as a stream, spilling into `dir/spill`. */
+async function throughFifo(dir: string, bytes: Uint8Array, read: (stream: StreamedInput) => Promise<void>): Promise<void> {
+  const fifo = join(dir, 'pipe');
+  spawnSync('mkfifo', [fifo]);
+  const writing = writeFile(fifo, bytes);
+  const reader = await open(fifo, 'r');
+  try {
+    await read(await StreamedInput.open('<pipe>', reader.fd, join(dir, 'spill')));
+  } finally {
+    await reader.close();
+    await writing;
+  }
+}
+
 test('a stream keeps only its header: parameters are read forward from the pipe, and a read behind it is refused', async (t) => {
   await inTempDir(async (dir) => {
     const list = tensors(8);
     const bytes = safetensorsFile(list);
-    const fifo = join(dir, 'pipe');
-    spawnSync('mkfifo', [fifo]);
-    const writing = writeFile(fifo, bytes);
-    const reader = await open(fifo, 'r');
-    try {
-      const stream = await StreamedInput.open('<pipe>', reader.fd, join(dir, 'spill'));
+    await throughFifo(dir, bytes, async (stream) => {
       const header = await readSafetensorsHeader(stream);
       stream.stopRetaining();
       t.is(stream.spilledBytes, header.dataOffset, 'the spill holds the header and nothing else');
@@ -114,30 +123,19 @@ test('a stream keeps only its header: parameters are read forward from the pipe,
       t.is(await stream.drain(), bytes.length);
       t.true(stream.sizeKnown);
       t.is(stream.spilledBytes, header.dataOffset);
-    } finally {
-      await reader.close();
-      await writing;
-    }
+    });
   });
 });
 
 test('a stream kept whole is pumped into its spill on a thread of its own, after the bytes already taken', async (t) => {
   await inTempDir(async (dir) => {
     const bytes = randomBytes(3 << 20);
-    const fifo = join(dir, 'pipe');
-    spawnSync('mkfifo', [fifo]);
-    const writing = writeFile(fifo, bytes);
-    const reader = await open(fifo, 'r');
-    try {
-      const stream = await StreamedInput.open('<pipe>', reader.fd, join(dir, 'spill'));
+    await throughFifo(dir, bytes, async (stream) => {
       t.deepEqual(Buffer.from(await stream.read(0, 1000, 'a header')), bytes.subarray(0, 1000));
       t.is(await stream.drain(), bytes.length);
       t.is(stream.spilledBytes, bytes.length);
       t.true((await readFile(join(dir, 'spill'))).equals(bytes));
-    } finally {
-      await reader.close();
-      await writing;
-    }
+    });
     const failure = await pumpToFile(999_999, 999_998, 0).catch((f: PumpFailure) => f);
     t.like(failure, { done: 0, stage: 'read' });
     t.is((failure as PumpFailure).error.code, 'EBADF');
