@@ -1,10 +1,10 @@
 import { posix } from 'node:path';
 import { FormatError } from '../errors.js';
+import type { GgufHeader } from '../formats/gguf/decode.js';
 import { BLOCK, decodeTarHeader, isZeroBlock, paxPath } from '../formats/tar/header.js';
 import type { RandomAccessFile } from '../io/random-access-file.js';
 import type { Parameter } from '../model/parameter.js';
 import { detectFormat, SNIFF_BYTES, type FormatName } from './detect.js';
-import type { GgufHeader } from '../formats/gguf/decode.js';
 import { ggufParameters, readGgufHeader } from './gguf.js';
 import { isFirstShardName, otherShardNames, readGgufSplit, readShard, splitPosition } from './gguf-split.js';
 import { readIndexedShards, readSafetensorsIndex, type SafetensorsIndex } from './safetensors-index.js';
