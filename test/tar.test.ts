@@ -144,6 +144,15 @@ test('reshard writes a shard set as a tar stream: extracted, it is the directory
   });
 });
 
+test('a tar with no members is refused as holding no header', async (t) => {
+  await inTempDir(async (dir) => {
+    await writeFile(join(dir, 'empty.tar'), new Uint8Array(10240));
+    const r = await runCli(['dump', `--parameters=${join(dir, 'empty.tar')}`]);
+    t.is(r.code, 1);
+    t.regex(r.stderr, /empty\.tar: at byte 0: no header: the first 512 bytes are all zero \(as in a tar with no members\)/);
+  });
+});
+
 test('a tar extended header past its cap is refused before it is read', async (t) => {
   await inTempDir(async (dir) => {
     // A GNU long-name header claiming 1 MiB of name.

@@ -22,6 +22,7 @@ export function detectFormat(head: Uint8Array): FormatName | undefined {
 
 export function describeHead(head: Uint8Array): string {
   if (head.length === 0) return 'the file is empty';
+  if (head.length >= 512 && head.every((b) => b === 0)) return `no header: the first ${head.length} bytes are all zero (as in a tar with no members)`;
   const shown = Array.from(head.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(' ');
   return `unrecognized format (first bytes: ${shown}); expected an IRPA, GGUF or safetensors file, a safetensors index, or a tar of them`;
 }
