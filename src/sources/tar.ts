@@ -171,9 +171,9 @@ function readSplitMembers(
   };
   const readOther = async (no: number) => {
     const shard = byName.get(names[no - 1]!);
-    if (!shard || formats.get(shard) !== 'gguf') fail(`shard ${no + 1} of ${count}, '${names[no - 1]}', is not a GGUF member of the tar`);
-    const view = file.window(shard!.offset, shard!.size);
-    return rebase(await inMember(file.path, shard!, () => readShard(view, no, count, first.name, scope)), file.path, shard!);
+    if (!shard || formats.get(shard) !== 'gguf') return fail(`shard ${no + 1} of ${count}, '${names[no - 1]}', is not a GGUF member of the tar`);
+    const view = file.window(shard.offset, shard.size);
+    return rebase(await inMember(file.path, shard, () => readShard(view, no, count, first.name, scope)), file.path, shard);
   };
   return readGgufSplit(header, rebase(ggufParameters(file.path, header, scope), file.path, first), readOther, fail);
 }

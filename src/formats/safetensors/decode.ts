@@ -64,8 +64,8 @@ export function decodeSafetensorsHeader(json: Uint8Array, file: string, fileSize
         if (t === undefined || t.name === '__metadata__') return -1;
         claim(t.name, at);
         const checked = checkTensor(t.name, t.dtype, t.shape, t.begin, t.end, dataSize);
-        if (typeof checked === 'string') failAt(at)(checked);
-        tensors.push(checked as SafetensorsTensor);
+        if (typeof checked === 'string') return failAt(at)(checked);
+        tensors.push(checked);
         return t.valueEnd;
       },
       (key, value, at) => {
