@@ -77,7 +77,7 @@ export class AtomicOutput {
     } catch (error) {
       throw ioError(this.target, error, 'write');
     }
-    this.wrote(buffers.reduce((n, b) => n + b.length, 0));
+    if (this.durable) this.wrote(buffers.reduce((n, b) => n + b.length, 0));
   }
 
   /** Hears of bytes written to `fd` by other means (kernel copies), to start their writeback early. */

@@ -7,15 +7,23 @@ import { failpoint } from './failpoints.js';
  * to name.
  */
 export async function writeFully(handle: FileHandle, buffers: Uint8Array[], position: number): Promise<void> {
-  let rest = buffers.filter((b) => b.length > 0);
-  failpoint('write', rest.reduce((n, b) => n + b.length, 0));
+  let total = 0;
+  for (const b of buffers) total += b.length;
+  failpoint('write', total);
+  // A job's write takes hundreds of buffers: the list is copied only after a short write.
+  let rest = buffers;
   let at = position;
-  while (rest.length > 0) {
+  while (total > 0) {
     const { bytesWritten } = await handle.writev(rest, at);
+    // A regular file takes at least a byte, or fails with the reason.
+    if (bytesWritten <= 0) throw Object.assign(new Error('the write took no bytes'), { code: 'EIO' });
     at += bytesWritten;
+    total -= bytesWritten;
+    if (total === 0) break;
     // Drop what went; go on from there.
     let skip = bytesWritten;
-    while (rest.length > 0 && skip >= rest[0]!.length) skip -= rest.shift()!.length;
-    if (skip > 0) rest[0] = rest[0]!.subarray(skip);
+    let first = 0;
+    while (skip >= rest[first]!.length) skip -= rest[first++]!.length;
+    rest = [rest[first]!.subarray(skip), ...rest.slice(first + 1)];
   }
 }

@@ -9,6 +9,7 @@ import { ByteBudget } from './byte-budget.js';
 import { copyFileRange, kernelCopyAvailable } from './copy-file-range.js';
 import { fenced, type Fence } from './fence.js';
 import { groupBy } from './group-by.js';
+import { layOutRead } from './laid-out-read.js';
 import { ReleaseBehind } from './release-behind.js';
 import { planCopies, type CopyJob, type CopyPiece, type FillJob, type KernelCopyJob, type Placement, type ReadJob } from './plan.js';
 
@@ -74,6 +75,8 @@ export interface OrderedOptions {
 }
 
 const DISCARD = Buffer.alloc(SCHEDULER_DEFAULTS.maxGapBytes);
+/** Padding a laid-out read may add to a chunk (64-byte alignment between 2 MiB of 20 KiB parameters adds about 6 KiB). */
+const LAYOUT_SLACK_BYTES = 64 * 2 ** 10;
 /** Gaps in a target between nearby places, written as zeros so a run takes one call. Never read into. */
 const ZEROS = Buffer.alloc(SCHEDULER_DEFAULTS.maxGapBytes);
 
@@ -103,7 +106,8 @@ export class IoScheduler {
       kernelCopy: options.kernelCopy ?? process.env.PARAMFLOW_KERNEL_COPY === '1',
     };
     this.budget = new ByteBudget(Math.max(this.options.budgetBytes, this.options.chunkBytes));
-    this.pool = new BufferPool(this.options.chunkBytes);
+    // Room past a chunk for the padding a laid-out read puts between parameters.
+    this.pool = new BufferPool(this.options.chunkBytes + LAYOUT_SLACK_BYTES);
     this.queue = new PQueue({ concurrency: this.options.concurrency });
     this.kernelCopy = this.options.kernelCopy && kernelCopyAvailable();
   }
@@ -250,21 +254,24 @@ export class IoScheduler {
     const buffer = this.pool.take();
     try {
       const source = await files.get(job.path);
-      const bytes = await source.read(job.offset, job.length, 'parameter data', buffer);
+      // A file with a descriptor takes a vectored read in one call; a stream fills buffer by buffer.
+      const laid = source.fd >= 0 ? layOutRead(job, buffer, DISCARD, SCHEDULER_DEFAULTS.maxGapBytes) : undefined;
       this.bytesRead += job.length;
       this.calls.reads += 1;
-      const writes: Promise<void>[] = [];
-      for (const [file, places] of groupBy(job.places, (p) => p.file)) {
-        for (const run of targetRuns(places)) writes.push(writeRun(targets[file]!, run, bytes));
+      // A short vectored read (a file that shrank) goes the exact way, which names where it ended.
+      if (laid && (await source.readv(laid.reads, job.offset)) === job.length) {
+        this.calls.writes += 1;
+        await targets[laid.file]!.write(buffer.subarray(0, laid.span), laid.target);
+      } else {
+        const bytes = await source.read(job.offset, job.length, 'parameter data', buffer);
+        const writes: Promise<void>[] = [];
+        for (const [file, places] of groupBy(job.places, (p) => p.file)) {
+          for (const run of targetRuns(places)) writes.push(writeRun(targets[file]!, run, bytes));
+        }
+        this.calls.writes += writes.length;
+        await Promise.all(writes);
       }
-      this.calls.writes += writes.length;
-      await Promise.all(writes);
-      const tags = new Map<number, number>();
-      for (const p of job.places) if (p.tag !== undefined) tags.set(p.tag, (tags.get(p.tag) ?? 0) + p.length);
-      this.report(
-        job.places.reduce((n, p) => n + p.length, 0),
-        [...tags],
-      );
+      if (this.progress.observed) this.report(job.places.reduce((n, p) => n + p.length, 0), tagTotals(job.places));
     } finally {
       this.pool.give(buffer);
       release();
@@ -285,20 +292,24 @@ export class IoScheduler {
       }
       await target.write(window, job.target);
       this.calls.writes += 1;
-      const tags = job.pieces.filter((p) => p.tag !== undefined).map((p): [number, number] => [p.tag!, p.length]);
-      this.report(
-        job.pieces.reduce((n, p) => n + p.length, 0),
-        tags,
-      );
+      if (this.progress.observed) this.report(job.pieces.reduce((n, p) => n + p.length, 0), tagTotals(job.pieces));
     } finally {
       this.pool.give(buffer);
       release();
     }
   }
 
+  /** Progress costs a step per parameter: it is counted only while someone listens. */
   private report(bytes: number, tags: [number, number][]): void {
     this.progress.next({ bytes, tags });
   }
+}
+
+/** Bytes done per tag, for progress: a read job serves a hundred small parameters, a parameter may span jobs. */
+function tagTotals(done: { tag?: number | undefined; length: number }[]): [number, number][] {
+  const tags = new Map<number, number>();
+  for (const p of done) if (p.tag !== undefined) tags.set(p.tag, (tags.get(p.tag) ?? 0) + p.length);
+  return [...tags];
 }
 
 /** Sources that read best in smaller pieces than the scheduler's chunk (streams), by path. */

@@ -157,7 +157,7 @@ function planReads(reads: Ordered<FilePiece>[], options: PlanOptions): ReadJob[]
     const { piece } = sorted[i]!;
     let j = i + 1;
     while (j < sorted.length && sameRange(sorted[j]!.piece, piece)) ++j;
-    const destinations = sorted.slice(i, j);
+    const first = i;
     i = j;
     const { path } = piece.source;
     const chunk = Math.min(options.chunkBytes, options.sourceChunkBytes?.get(path) ?? Infinity);
@@ -170,7 +170,8 @@ function planReads(reads: Ordered<FilePiece>[], options: PlanOptions): ReadJob[]
         job = { kind: 'read', path, offset, length: 0, places: [] };
       }
       const length = Math.min(job!.offset + chunk - offset, piece.length - done);
-      for (const d of destinations) {
+      for (let k = first; k < j; ++k) {
+        const d = sorted[k]!;
         const target = d.piece.target + done;
         job!.places.push({ file: d.file, target, from: offset - job!.offset, length, after: done === 0 ? d.after : target, tag: d.piece.tag });
       }

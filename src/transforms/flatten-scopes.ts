@@ -10,15 +10,19 @@ import { parameterOperator } from './operator.js';
  */
 export function flattenScopes(scope = ''): OperatorFunction<Parameter, Parameter> {
   return parameterOperator(() => {
-    const seen = new Map<string, Parameter>();
+    // One hash of each key: archives hold 100,000. The first holder of a
+    // repeated key is looked up only to word the error.
+    const seen = new Set<string>();
+    const emitted: Parameter[] = [];
     return {
       step(p, emit) {
-        const first = seen.get(p.key);
-        if (first) {
+        const before = seen.size;
+        if (seen.add(p.key).size === before) {
+          const first = emitted.find((q) => q.key === p.key)!;
           const describe = (q: Parameter) => `${describeKey(q.scope, q.originalKey ?? q.key)} from ${q.origin}`;
           throw new DataError(`two parameters would both be written as '${p.key}': ${describe(first)} and ${describe(p)}; rename or exclude one (keys may be qualified as SCOPE::KEY)`);
         }
-        seen.set(p.key, p);
+        emitted.push(p);
         emit(p.scope === scope ? p : { ...p, scope });
       },
     };

@@ -51,9 +51,10 @@ export function decodeSafetensorsHeader(json: Uint8Array, file: string, fileSize
   const seen = new Set<string>();
   const tensors: SafetensorsTensor[] = [];
   let metadata: Record<string, string> | undefined;
+  // One hash of each key, not two: a header may hold 100,000.
   const claim = (key: string, at: number) => {
-    if (seen.has(key)) failAt(at)(`key '${key}' appears twice in the header`);
-    seen.add(key);
+    const before = seen.size;
+    if (seen.add(key).size === before) failAt(at)(`key '${key}' appears twice in the header`);
   };
   try {
     forEachMember(
