@@ -64,9 +64,10 @@ export function decodeSafetensorsHeader(json: Uint8Array, file: string, fileSize
         // `__metadata__` is never a tensor, whatever its value looks like.
         if (t === undefined || t.name === '__metadata__') return -1;
         claim(t.name, at);
-        const checked = checkTensor(t.name, t.dtype, t.shape, t.begin, t.end, dataSize);
-        if (typeof checked === 'string') return failAt(at)(checked);
-        tensors.push(checked);
+        const wrong = checkTensor(t, dataSize);
+        if (wrong !== undefined) return failAt(at)(wrong);
+        // Kept as read (its end index rides along): 100,000 tensors need no second object each.
+        tensors.push(t);
         return t.valueEnd;
       },
       (key, value, at) => {
@@ -94,12 +95,13 @@ function decodeTensor(name: string, value: unknown, fail: (detail: string) => ne
   if (!Array.isArray(shape) || !shape.every(isCount)) fail(`tensor '${name}' shape is not a list of non-negative integers`);
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount)) fail(`tensor '${name}' data_offsets is not [begin, end]`);
   const [begin, end] = offsets as [number, number];
-  const checked = checkTensor(name, dtype as string, shape as number[], begin, end, dataSize);
-  return typeof checked === 'string' ? fail(checked) : checked;
+  const tensor = { name, dtype: dtype as string, shape: shape as number[], begin, end };
+  const wrong = checkTensor(tensor, dataSize);
+  return wrong === undefined ? tensor : fail(wrong);
 }
 
-/** The tensor, or what is wrong with it: a dtype, offsets and shape that agree, inside the data section. */
-function checkTensor(name: string, dtype: string, shape: number[], begin: number, end: number, dataSize: number): SafetensorsTensor | string {
+/** What is wrong with a tensor, if anything: its dtype, offsets and shape must agree and lie inside the data section. */
+function checkTensor({ name, dtype, shape, begin, end }: SafetensorsTensor, dataSize: number): string | undefined {
   if (!Object.hasOwn(SAFETENSORS_DTYPE_BITS, dtype)) return `tensor '${name}' has unknown dtype '${dtype}'`;
   const bits = SAFETENSORS_DTYPE_BITS[dtype]!;
   if (begin > end) return `tensor '${name}' data_offsets [${begin}, ${end}] end before they begin`;
@@ -113,7 +115,7 @@ function checkTensor(name: string, dtype: string, shape: number[], begin: number
   if (((elements % 8) * bits) % 8 !== 0) return `tensor '${name}' of ${elements} ${dtype} elements does not fill whole bytes`;
   const bytes = Math.floor(elements / 8) * bits + ((elements % 8) * bits) / 8;
   if (bytes !== end - begin) return `tensor '${name}' data_offsets [${begin}, ${end}] hold ${end - begin} bytes, but shape [${shape.join(', ')}] of ${dtype} needs ${bytes}`;
-  return { name, dtype, shape, begin, end };
+  return undefined;
 }
 
 /** Tensors must tile the data section: no overlaps, no holes, nothing after the last. */
