@@ -256,8 +256,6 @@ export class IoScheduler {
       const source = await files.get(job.path);
       // A file with a descriptor takes a vectored read in one call; a stream fills buffer by buffer.
       const laid = source.fd >= 0 ? layOutRead(job, buffer, DISCARD, SCHEDULER_DEFAULTS.maxGapBytes) : undefined;
-      this.bytesRead += job.length;
-      this.calls.reads += 1;
       // A short vectored read (a file that shrank) goes the exact way, which names where it ended.
       if (laid && (await source.readv(laid.reads, job.offset)) === job.length) {
         this.calls.writes += 1;
@@ -271,6 +269,8 @@ export class IoScheduler {
         this.calls.writes += writes.length;
         await Promise.all(writes);
       }
+      this.bytesRead += job.length;
+      this.calls.reads += 1;
       if (this.progress.observed) this.report(job.places.reduce((n, p) => n + p.length, 0), tagTotals(job.places));
     } finally {
       this.pool.give(buffer);
