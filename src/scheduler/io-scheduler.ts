@@ -244,7 +244,7 @@ export class IoScheduler {
       done += n;
       target.wrote?.(n);
     }
-    this.report(job.length, job.tag === undefined ? [] : [[job.tag, job.length]]);
+    this.report([job]);
     return true;
   }
 
@@ -271,7 +271,7 @@ export class IoScheduler {
       }
       this.bytesRead += job.length;
       this.calls.reads += 1;
-      if (this.progress.observed) this.report(job.places.reduce((n, p) => n + p.length, 0), tagTotals(job.places));
+      this.report(job.places);
     } finally {
       this.pool.give(buffer);
       release();
@@ -292,24 +292,28 @@ export class IoScheduler {
       }
       await target.write(window, job.target);
       this.calls.writes += 1;
-      if (this.progress.observed) this.report(job.pieces.reduce((n, p) => n + p.length, 0), tagTotals(job.pieces));
+      this.report(job.pieces);
     } finally {
       this.pool.give(buffer);
       release();
     }
   }
 
-  /** Progress costs a step per parameter: it is counted only while someone listens. */
-  private report(bytes: number, tags: [number, number][]): void {
-    this.progress.next({ bytes, tags });
+  /**
+   * Reports what a job moved, totalled per tag (a read job serves a hundred
+   * small parameters; a parameter may span jobs). Progress costs a step per
+   * parameter: it is counted only while someone listens.
+   */
+  private report(done: { tag?: number | undefined; length: number }[]): void {
+    if (!this.progress.observed) return;
+    let bytes = 0;
+    const tags = new Map<number, number>();
+    for (const p of done) {
+      bytes += p.length;
+      if (p.tag !== undefined) tags.set(p.tag, (tags.get(p.tag) ?? 0) + p.length);
+    }
+    this.progress.next({ bytes, tags: [...tags] });
   }
-}
-
-/** Bytes done per tag, for progress: a read job serves a hundred small parameters, a parameter may span jobs. */
-function tagTotals(done: { tag?: number | undefined; length: number }[]): [number, number][] {
-  const tags = new Map<number, number>();
-  for (const p of done) if (p.tag !== undefined) tags.set(p.tag, (tags.get(p.tag) ?? 0) + p.length);
-  return [...tags];
 }
 
 /** Sources that read best in smaller pieces than the scheduler's chunk (streams), by path. */
