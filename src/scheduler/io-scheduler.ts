@@ -6,6 +6,7 @@ import type { FileCache } from '../io/file-cache.js';
 import { fillWithPattern } from '../io/parameter-bytes.js';
 import { BufferPool } from './buffer-pool.js';
 import { ByteBudget } from './byte-budget.js';
+import { readJobNudge } from './copy-alignment.js';
 import { copyFileRange, kernelCopyAvailable } from './copy-file-range.js';
 import { fenced, type Fence } from './fence.js';
 import { groupBy } from './group-by.js';
@@ -251,17 +252,21 @@ export class IoScheduler {
   /** One read of a source range, then one vectored write per run of nearby places in each target. */
   private async readJob(job: ReadJob, targets: WritableTarget[], files: FileCache): Promise<void> {
     const release = await this.budget.acquire(job.length);
-    const buffer = this.pool.take();
+    const pooled = this.pool.take();
     try {
       const source = await files.get(job.path);
+      // Where the buffer starts in a page: lined up with the target when laid out, else with the source.
+      const nudge = readJobNudge(job);
       // A file with a descriptor takes a vectored read in one call; a stream fills buffer by buffer.
-      const laid = source.fd >= 0 ? layOutRead(job, buffer, DISCARD, SCHEDULER_DEFAULTS.maxGapBytes) : undefined;
+      const first = job.places[0];
+      const laidBuffer = source.fd >= 0 && first ? pooled.at(first.target + nudge) : undefined;
+      const laid = laidBuffer && layOutRead(job, laidBuffer, DISCARD, SCHEDULER_DEFAULTS.maxGapBytes);
       // A short vectored read (a file that shrank) goes the exact way, which names where it ended.
       if (laid && (await source.readv(laid.reads, job.offset)) === job.length) {
         this.calls.writes += 1;
-        await targets[laid.file]!.write(buffer.subarray(0, laid.span), laid.target);
+        await targets[laid.file]!.write(laidBuffer.subarray(0, laid.span), laid.target);
       } else {
-        const bytes = await source.read(job.offset, job.length, 'parameter data', buffer);
+        const bytes = await source.read(job.offset, job.length, 'parameter data', pooled.at(job.offset - nudge));
         const writes: Promise<void>[] = [];
         for (const [file, places] of groupBy(job.places, (p) => p.file)) {
           for (const run of targetRuns(places)) writes.push(writeRun(targets[file]!, run, bytes));
@@ -273,7 +278,7 @@ export class IoScheduler {
       this.calls.reads += 1;
       this.report(job.places);
     } finally {
-      this.pool.give(buffer);
+      this.pool.give(pooled);
       release();
     }
   }
@@ -281,9 +286,9 @@ export class IoScheduler {
   /** Fills a window of one target from patterns and writes it at once. */
   private async fillJob(job: FillJob, target: WritableTarget): Promise<void> {
     const release = await this.budget.acquire(job.length);
-    const buffer = this.pool.take();
+    const pooled = this.pool.take();
     try {
-      const window = buffer.subarray(0, job.length);
+      const window = pooled.at(job.target).subarray(0, job.length);
       let cursor = job.target;
       for (const p of job.pieces) {
         if (p.target > cursor) window.fill(0, cursor - job.target, p.target - job.target);
@@ -294,7 +299,7 @@ export class IoScheduler {
       this.calls.writes += 1;
       this.report(job.pieces);
     } finally {
-      this.pool.give(buffer);
+      this.pool.give(pooled);
       release();
     }
   }

@@ -5,6 +5,8 @@ import { DataError } from '../errors.js';
 import { FileCache } from '../io/file-cache.js';
 import { parameterChunks } from '../io/parameter-bytes.js';
 import { fileRange, fillPattern, type Parameter } from '../model/parameter.js';
+import { BufferPool } from '../scheduler/buffer-pool.js';
+import { alignmentNudge } from '../scheduler/copy-alignment.js';
 import { Fence } from '../scheduler/fence.js';
 import { IoScheduler } from '../scheduler/io-scheduler.js';
 import type { ProgressState } from '../scheduler/progress.js';
@@ -162,7 +164,7 @@ export class DeviceLoad {
     const slots = Math.max(1, options.stagingBuffers ?? 4);
     const scheduler = options.scheduler ?? new IoScheduler();
     const files = new FileCache();
-    const free: Uint8Array[] = [];
+    const pool = new BufferPool(chunkBytes);
     const ring = new PQueue({ concurrency: slots });
     const batches = this.batches(chunkBytes);
     const total = this.order.reduce((n, p) => n + p.length, 0);
@@ -175,12 +177,13 @@ export class DeviceLoad {
     const steps = batches.map((batch) => {
       const moved = ring.add(async () => {
         if (failure !== undefined) throw failure;
-        const staging = free.pop() ?? new Uint8Array(chunkBytes);
+        const pooled = pool.take();
         try {
+          const staging = pooled.at(stagingResidue(batch.reads));
           await scheduler.gather(batch.reads, staging, files);
           for (const u of batch.uploads) this.device.upload(u.place.buffer, u.at, staging.subarray(u.from, u.from + u.length));
         } finally {
-          free.push(staging);
+          pool.give(pooled);
         }
         for (const f of batch.fills) this.device.fill(f.place.buffer, f.place.offset, f.place.length, f.pattern);
         await this.device.drain();
@@ -260,4 +263,12 @@ export async function verifyResident(load: DeviceLoad): Promise<number> {
     await files.closeAll();
   }
   return load.order.length;
+}
+
+/** Where in a page a batch's staging buffer starts: lined up with its first read's source, nudged clear of slow copies for the rest. */
+function stagingResidue(reads: Batch['reads']): number {
+  const first = reads[0];
+  if (!first) return 0;
+  const anchor = first.offset - first.into;
+  return anchor + alignmentNudge(reads, (r) => anchor + r.into - r.offset);
 }
