@@ -5,12 +5,11 @@ import type { ReadJob } from './plan.js';
  * A read or write copies between the page cache and a buffer with the CPU's
  * string-move instruction, which runs 3 to 5 times slower when the
  * destination lies 1 to 31 bytes past the source modulo a 4 KiB page.
- * Measured on AMD EPYC: 2 GiB
- * read from the page cache into a buffer in 0.25 s, or 0.9 s with the buffer
- * 16 bytes off. Page-aligned archives read into a malloc'd buffer (which
- * starts 16 bytes into a page) hit it on every byte. The shift between a
- * piece's place in its target and in its source is fixed; where a buffer
- * starts is not, so the scheduler picks it.
+ * Measured on AMD EPYC: 2 GiB read from the page cache into a buffer in
+ * 0.25 s, or 0.9 s with the buffer 16 bytes off. Page-aligned archives read
+ * into a malloc'd buffer (which starts 16 bytes into a page) hit it on every
+ * byte. The shift between a piece's place in its target and in its source is
+ * fixed; where a buffer starts is not, so the scheduler picks it.
  */
 export const SLOW_SHIFT_BYTES = 32;
 
