@@ -1,4 +1,8 @@
 import { Worker } from 'node:worker_threads';
+import { PAGE_BYTES, pageOffsetOf } from './page-offset.js';
+import { skipToResidue } from './placeable-buffer.js';
+
+const BUFFER_BYTES = 128 * 1024;
 
 /**
  * The loop a pump runs on its own thread: blocking reads and positioned
@@ -8,8 +12,8 @@ import { Worker } from 'node:worker_threads';
 const LOOP = `
 const { readSync, writeSync } = require('node:fs');
 const { parentPort, workerData } = require('node:worker_threads');
-const { from, to, at } = workerData;
-const buffer = Buffer.allocUnsafe(128 * 1024);
+const { from, to, at, shared, skip, size } = workerData;
+const buffer = Buffer.from(shared, skip, size);
 const pause = new Int32Array(new SharedArrayBuffer(4));
 let done = 0;
 let stage = 'read';
@@ -51,7 +55,11 @@ export interface PumpFailure {
  */
 export function pumpToFile(from: number, to: number, at: number): Promise<number> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(LOOP, { eval: true, workerData: { from, to, at } });
+    // The buffer is placed here, where koffi is loaded: lined up in its page with the file position
+    // `at`, so the spill writes (and reads from a pipe a page-sized writer fills) copy whole pages.
+    const shared = new SharedArrayBuffer(BUFFER_BYTES + PAGE_BYTES);
+    const skip = skipToResidue(pageOffsetOf(new Uint8Array(shared)), at);
+    const worker = new Worker(LOOP, { eval: true, workerData: { from, to, at, shared, skip, size: BUFFER_BYTES } });
     worker.once('message', (result: { done: number; stage?: 'read' | 'write'; code?: string; message?: string }) => {
       if (result.stage === undefined) resolve(result.done);
       else reject({ done: result.done, stage: result.stage, error: Object.assign(new Error(result.message), { code: result.code }) } satisfies PumpFailure);

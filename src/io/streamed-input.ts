@@ -2,6 +2,7 @@ import { read as readCallback } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { FormatError, ioError } from '../errors.js';
+import { PlaceableBuffer } from './placeable-buffer.js';
 import { pumpToFile, type PumpFailure } from './pump.js';
 import { writeFully } from './write-fully.js';
 import type { ReadableFile } from './readable-file.js';
@@ -41,7 +42,7 @@ export class StreamedInput implements ReadableFile {
   private ended = false;
   /** Reads are served one at a time, in the order they were asked for. */
   private queue: Promise<unknown> = Promise.resolve();
-  private readonly skipBuffers = Array.from({ length: SKIP_BUFFERS }, () => Buffer.allocUnsafe(SKIP_BYTES));
+  private readonly skipBuffers = Array.from({ length: SKIP_BUFFERS }, () => PlaceableBuffer.allocate(SKIP_BYTES));
   /** The spill write still reading from each skip buffer. */
   private readonly skipWrites: Promise<void>[] = Array.from({ length: SKIP_BUFFERS }, () => Promise.resolve());
   private nextSkip = 0;
@@ -181,7 +182,8 @@ export class StreamedInput implements ReadableFile {
       // The buffer's last spill write must be done before it is read into again.
       await this.skipWrites[slot];
       this.nextSkip = (slot + 1) % SKIP_BUFFERS;
-      target = this.skipBuffers[slot]!.subarray(0, Math.min(length, SKIP_BYTES));
+      // Lined up with the stream position: a pipe's pages hold a page-sized writer's bytes from page starts, and the spill file's pages too.
+      target = this.skipBuffers[slot]!.at(this.head).subarray(0, Math.min(length, SKIP_BYTES));
     }
     const n = await this.readStream(target);
     if (n === 0) {

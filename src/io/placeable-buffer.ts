@@ -1,0 +1,31 @@
+import { PAGE_BYTES, pageOffsetOf } from './page-offset.js';
+
+/**
+ * A buffer a page larger than asked, so a view of the asked size can start
+ * wherever in a page a copy needs it (see scheduler/copy-alignment.ts: the
+ * kernel's copies into and out of buffers are slow at some page offsets).
+ */
+export class PlaceableBuffer {
+  private constructor(
+    private readonly bytes: Buffer,
+    /** Where `bytes` starts within a page; undefined when unknown. */
+    private readonly pageOffset: number | undefined,
+    readonly size: number,
+  ) {}
+
+  static allocate(size: number): PlaceableBuffer {
+    const bytes = Buffer.allocUnsafe(size + PAGE_BYTES);
+    return new PlaceableBuffer(bytes, pageOffsetOf(bytes), size);
+  }
+
+  /** `size` bytes starting at an address that is `residue` modulo the page size (anywhere, when the address is unknown). */
+  at(residue: number): Buffer {
+    const skip = skipToResidue(this.pageOffset, residue);
+    return this.bytes.subarray(skip, skip + this.size);
+  }
+}
+
+/** Bytes to skip from a start `pageOffset` into its page to reach one at `residue`; 0 when the start is unknown. */
+export function skipToResidue(pageOffset: number | undefined, residue: number): number {
+  return pageOffset === undefined ? 0 : (((residue - pageOffset) % PAGE_BYTES) + PAGE_BYTES) % PAGE_BYTES;
+}
