@@ -6,9 +6,12 @@ import { open, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EntryType } from '../src/formats/irpa/constants.js';
 import { pumpToFile, type PumpFailure } from '../src/io/pump.js';
+import { PAGE_BYTES, pageOffsetOf } from '../src/io/page-offset.js';
 import { StreamedInput } from '../src/io/streamed-input.js';
+import { isSlowShift } from '../src/scheduler/copy-alignment.js';
 import { readSafetensorsHeader } from '../src/sources/safetensors.js';
 import { ggufFile } from './helpers/gguf-bytes.js';
+import { watchCopies } from './helpers/watch-copies.js';
 import { archiveBytes } from './helpers/irpa-bytes.js';
 import { cliPath, inTempDir } from './helpers/paths.js';
 import { safetensorsFile } from './helpers/safetensors-bytes.js';
@@ -139,5 +142,30 @@ test('a stream kept whole is pumped into its spill on a thread of its own, after
     const failure = await pumpToFile(999_999, 999_998, 0).catch((f: PumpFailure) => f);
     t.like(failure, { done: 0, stage: 'read' });
     t.is((failure as PumpFailure).error.code, 'EBADF');
+  });
+});
+
+test('bytes a stream passes over are spilled from buffers lined up with the file: no write in the slow window', async (t) => {
+  if (pageOffsetOf(Buffer.alloc(1)) === undefined) return t.pass('addresses cannot be learnt on this system');
+  await inTempDir(async (dir) => {
+    // Takes of 4,100 bytes: over the four skip buffers the stream's position comes to every
+    // multiple of 16 modulo a page, so a buffer left where the allocator put it would meet
+    // positions 1 to 31 bytes past it.
+    const step = PAGE_BYTES + 4;
+    const bytes = randomBytes(4 * (PAGE_BYTES / 16) * step);
+    const slow: string[] = [];
+    const restore = watchCopies((kind, shift, length) => {
+      if (kind === 'write' && isSlowShift(shift)) slow.push(`${length} bytes, shift ${shift % PAGE_BYTES}`);
+    });
+    try {
+      await throughFifo(dir, bytes, async (stream) => {
+        for (let end = step; end <= bytes.length; end += step) await stream.available(end);
+        t.is(await stream.drain(), bytes.length);
+      });
+    } finally {
+      restore();
+    }
+    t.true((await readFile(join(dir, 'spill'))).equals(bytes));
+    t.deepEqual(slow.slice(0, 5), []);
   });
 });
