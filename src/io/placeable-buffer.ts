@@ -1,9 +1,9 @@
-import { PAGE_BYTES, pageOffsetOf } from './page-offset.js';
+import { PAGE_BYTES, pageOffsetOf, pageResidue } from './page-offset.js';
 
 /**
  * A buffer a page larger than asked, so a view of the asked size can start
- * wherever in a page a copy needs it (see scheduler/copy-alignment.ts: the
- * kernel's copies into and out of buffers are slow at some page offsets).
+ * wherever in a page a copy needs it (see isSlowShift: the kernel's copies into
+ * and out of buffers are slow at some page offsets).
  */
 export class PlaceableBuffer {
   private constructor(
@@ -27,5 +27,5 @@ export class PlaceableBuffer {
 
 /** Bytes to skip from a start `pageOffset` into its page to reach one at `residue`; 0 when the start is unknown. */
 export function skipToResidue(pageOffset: number | undefined, residue: number): number {
-  return pageOffset === undefined ? 0 : (((residue - pageOffset) % PAGE_BYTES) + PAGE_BYTES) % PAGE_BYTES;
+  return pageOffset === undefined ? 0 : pageResidue(residue - pageOffset);
 }
