@@ -45,7 +45,7 @@ test('a pooled buffer hands out views that start where in a page they are asked 
   if (process.platform === 'linux') t.true(addressesKnown, 'koffi reveals addresses on Linux');
 });
 
-test('copies keep every read and write out of the slow window, wherever buffers and parameters sit; bytes exact', async (t) => {
+test.serial('copies keep every read and write out of the slow window, wherever buffers and parameters sit; bytes exact', async (t) => {
   if (!addressesKnown) return t.pass('addresses cannot be learnt on this system');
   await inTempDirWithFiles(async (dir, files) => {
     // Parameters at every multiple of 16 modulo a page, each placed 16 bytes later in the target:

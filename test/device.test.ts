@@ -6,6 +6,7 @@ import type { Device } from '../src/device/device.js';
 import { HostDevice } from '../src/device/host-device.js';
 import { openDevice } from '../src/device/open-device.js';
 import { FileCache } from '../src/io/file-cache.js';
+import { isSlowShift, PAGE_BYTES, pageOffsetOf } from '../src/io/page-offset.js';
 import { parameterChunks } from '../src/io/parameter-bytes.js';
 import type { Parameter } from '../src/model/parameter.js';
 import { DeviceLoad, residentKey } from '../src/sinks/device-loader.js';
@@ -15,6 +16,7 @@ import { loadIndex } from '../src/sources/load-index.js';
 import { runCli } from './helpers/cli.js';
 import { inTempDir, repoRoot } from './helpers/paths.js';
 import { safetensorsFile } from './helpers/safetensors-bytes.js';
+import { watchCopies } from './helpers/watch-copies.js';
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
@@ -123,5 +125,33 @@ test('every parameter is byte-exact on a WebGPU device', async (t) => {
     } finally {
       device.destroy();
     }
+  });
+});
+
+test.serial('staging buffers start where their reads copy clear of the slow window; bytes exact', async (t) => {
+  if (pageOffsetOf(Buffer.alloc(1)) === undefined) return t.pass('addresses cannot be learnt on this system');
+  await inTempDir(async (dir) => {
+    // Batches of three pages and 16 bytes: their first reads start at every multiple of 16
+    // modulo a page, so a staging buffer left where the allocator put it would meet some
+    // 1 to 31 bytes off.
+    const path = join(dir, 'model.safetensors');
+    const chunkBytes = 3 * PAGE_BYTES + 16;
+    const length = 4000;
+    const count = Math.ceil(((PAGE_BYTES / 16) * chunkBytes) / length);
+    await writeFile(path, safetensorsFile(Array.from({ length: count }, (_, i) => ({ name: `t${i}`, dtype: 'U8', shape: [length], payload: randomBytes(length) }))));
+    const { index } = await loadIndex([{ path, scope: '' }]);
+    const slow: string[] = [];
+    const restore = watchCopies((kind, shift, bytes) => {
+      if (kind === 'read' && isSlowShift(shift)) slow.push(`${bytes} bytes, shift ${shift % PAGE_BYTES}`);
+    });
+    let load: DeviceLoad;
+    try {
+      load = new DeviceLoad(index.all(), new HostDevice(), { chunkBytes, stagingBuffers: 2 });
+      await load.done;
+    } finally {
+      restore();
+    }
+    t.deepEqual(slow.slice(0, 5), []);
+    await checkResident(t, load, index.all());
   });
 });

@@ -144,7 +144,7 @@ test('a stream kept whole is pumped into its spill on a thread of its own, after
   });
 });
 
-test('bytes a stream passes over are spilled from buffers lined up with the file: no write in the slow window', async (t) => {
+test.serial('bytes a stream passes over are spilled from buffers lined up with the file: no write in the slow window', async (t) => {
   if (pageOffsetOf(Buffer.alloc(1)) === undefined) return t.pass('addresses cannot be learnt on this system');
   await inTempDir(async (dir) => {
     // Takes of 4,100 bytes: over the four skip buffers the stream's position comes to every

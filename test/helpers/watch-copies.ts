@@ -8,7 +8,11 @@ const HANDLE_PROTOTYPE: FileHandle = await (async () => {
   return Object.getPrototypeOf(handle) as FileHandle;
 })();
 
-/** Reports every positioned read and write through a FileHandle with its shift (destination − source, by address and file offset). */
+/**
+ * Reports every positioned read and write through a FileHandle with its shift
+ * (destination − source, by address and file offset). It sees the whole
+ * process: tests that use it run serially.
+ */
 export function watchCopies(report: (kind: 'read' | 'write', shift: number, length: number) => void): () => void {
   const handleProto = HANDLE_PROTOTYPE;
   const { readv, writev, read, write } = handleProto;
