@@ -13,19 +13,15 @@ export class PlaceableBuffer {
     readonly size: number,
   ) {}
 
-  static allocate(size: number): PlaceableBuffer {
-    const bytes = Buffer.allocUnsafe(size + PAGE_BYTES);
+  /** `shared`: backed by a SharedArrayBuffer, for a worker thread to copy through. */
+  static allocate(size: number, { shared = false } = {}): PlaceableBuffer {
+    const bytes = shared ? Buffer.from(new SharedArrayBuffer(size + PAGE_BYTES)) : Buffer.allocUnsafe(size + PAGE_BYTES);
     return new PlaceableBuffer(bytes, pageOffsetOf(bytes), size);
   }
 
   /** `size` bytes starting at an address that is `residue` modulo the page size (anywhere, when the address is unknown). */
   at(residue: number): Buffer {
-    const skip = skipToResidue(this.pageOffset, residue);
+    const skip = this.pageOffset === undefined ? 0 : pageResidue(residue - this.pageOffset);
     return this.bytes.subarray(skip, skip + this.size);
   }
-}
-
-/** Bytes to skip from a start `pageOffset` into its page to reach one at `residue`; 0 when the start is unknown. */
-export function skipToResidue(pageOffset: number | undefined, residue: number): number {
-  return pageOffset === undefined ? 0 : pageResidue(residue - pageOffset);
 }

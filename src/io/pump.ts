@@ -1,6 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { PAGE_BYTES, pageOffsetOf } from './page-offset.js';
-import { skipToResidue } from './placeable-buffer.js';
+import { PlaceableBuffer } from './placeable-buffer.js';
 
 const BUFFER_BYTES = 128 * 1024;
 
@@ -12,8 +11,8 @@ const BUFFER_BYTES = 128 * 1024;
 const LOOP = `
 const { readSync, writeSync } = require('node:fs');
 const { parentPort, workerData } = require('node:worker_threads');
-const { from, to, at, shared, skip, size } = workerData;
-const buffer = Buffer.from(shared, skip, size);
+const { from, to, at, shared, offset, size } = workerData;
+const buffer = Buffer.from(shared, offset, size);
 const pause = new Int32Array(new SharedArrayBuffer(4));
 let done = 0;
 let stage = 'read';
@@ -57,9 +56,8 @@ export function pumpToFile(from: number, to: number, at: number): Promise<number
   return new Promise((resolve, reject) => {
     // The buffer is placed here, where koffi is loaded: lined up in its page with the file position
     // `at`, so the spill writes (and reads from a pipe a page-sized writer fills) copy whole pages.
-    const shared = new SharedArrayBuffer(BUFFER_BYTES + PAGE_BYTES);
-    const skip = skipToResidue(pageOffsetOf(new Uint8Array(shared)), at);
-    const worker = new Worker(LOOP, { eval: true, workerData: { from, to, at, shared, skip, size: BUFFER_BYTES } });
+    const view = PlaceableBuffer.allocate(BUFFER_BYTES, { shared: true }).at(at);
+    const worker = new Worker(LOOP, { eval: true, workerData: { from, to, at, shared: view.buffer, offset: view.byteOffset, size: view.length } });
     worker.once('message', (result: { done: number; stage?: 'read' | 'write'; code?: string; message?: string }) => {
       if (result.stage === undefined) resolve(result.done);
       else reject({ done: result.done, stage: result.stage, error: Object.assign(new Error(result.message), { code: result.code }) } satisfies PumpFailure);
