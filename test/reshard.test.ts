@@ -67,12 +67,12 @@ test('safetensors shards come with an index that reads back as the whole checkpo
     t.deepEqual(Object.keys(index.weight_map), list.map((x) => x.name));
     t.deepEqual(await fingerprint(join(out, 'model.safetensors.index.json')), await fingerprint(input));
     const shard = await openSource(join(out, 'model-00002-of-00003.safetensors'));
-    t.deepEqual(shard.safetensorsMetadata, { format: 'pt' });
+    t.deepEqual(Object.fromEntries(shard.metadata.safetensors), { format: 'pt' });
     // And back into one file.
     const merged = join(dir, 'merged.safetensors');
     t.is((await runCli(['convert', `--parameters=${join(out, 'model.safetensors.index.json')}`, '--format=safetensors', `--output=${merged}`, '--quiet'])).code, 0);
     t.deepEqual(await fingerprint(merged), await fingerprint(input));
-    t.deepEqual((await openSource(merged)).safetensorsMetadata, { format: 'pt' });
+    t.deepEqual(Object.fromEntries((await openSource(merged)).metadata.safetensors), { format: 'pt' });
   });
 });
 

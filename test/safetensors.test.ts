@@ -27,7 +27,7 @@ test('every dtype reads back with its bytes, sub-byte types sized in bits', asyn
     const rows = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
     t.deepEqual(rows.map((o) => [o.key, o.length, o.sha256]), tensors.map((x) => [x.name, x.payload.length, sha256(x.payload)]));
     const source = await openSource(path);
-    t.deepEqual(source.safetensorsMetadata, { format: 'pt', note: 'ü' });
+    t.deepEqual(Object.fromEntries(source.metadata.safetensors), { format: 'pt', note: 'ü' });
     t.deepEqual(source.parameters[1]!.tensor, { dtype: 'F4', shape: [3, 8] });
   });
 });
@@ -37,7 +37,7 @@ test('keys with escapes and odd spacing parse; metadata may come anywhere', asyn
   await withFile(safetensorsRaw(undefined, Uint8Array.of(1, 2, 3), text), async (path) => {
     const source = await openSource(path);
     t.deepEqual(source.parameters.map((p) => [p.key, p.length]), [['wé"q', 2], ['z', 1]]);
-    t.deepEqual(source.safetensorsMetadata, { a: 'b' });
+    t.deepEqual(Object.fromEntries(source.metadata.safetensors), { a: 'b' });
   });
 });
 

@@ -5,7 +5,7 @@ import type { ContainerWriteOptions } from '../sinks/container-writer.js';
 import { writeGguf } from '../sinks/gguf-writer.js';
 import { writeIrpa } from '../sinks/irpa-writer.js';
 import { writeSafetensors } from '../sinks/safetensors-writer.js';
-import { ggufMetadataOf, safetensorsMetadataOf } from '../sinks/source-metadata.js';
+import { droppedMetadataNote, ggufMetadataOf, irpaMetadataOf, safetensorsMetadataOf } from '../sinks/source-metadata.js';
 import { openSource, type OpenedSource } from '../sources/open.js';
 import type { Command } from './command.js';
 import { EDIT_FLAGS, editOperator } from './edit-flags.js';
@@ -45,7 +45,7 @@ async function writeOutput(
 ): Promise<{ count: number; bytesCopied: number; fileBytes: number; listing: () => Promise<Parameter[]> }> {
   const rawDtype = flags.strings.get('raw-dtype');
   if (format === 'irpa') {
-    const archive = await writeIrpa(output, parameters, { ...options, tensorMetadata: flags.bools.get('tensor-metadata') ?? false });
+    const archive = await writeIrpa(output, parameters, { ...options, tensorMetadata: flags.bools.get('tensor-metadata') ?? false, fileMetadata: irpaMetadataOf(sources) });
     return { count: parameters.length, bytesCopied: archive.bytesCopied, fileBytes: archive.layout.totalSize, listing: async () => archive.parameters };
   }
   const bytesCopied =
@@ -71,6 +71,8 @@ export const convert: Command = {
     const scheduler = new IoScheduler(schedulerOptions(flags));
     const { parameters, sources } = await loadEdited(inputs, edits, (note) => io.err(`paramflow convert: note: ${note}\n`));
 
+    const dropped = droppedMetadataNote(format, flags.bools.get('tensor-metadata') ?? false, sources);
+    if (dropped) io.err(`paramflow convert: note: ${dropped}\n`);
     const payloadBytes = parameters.reduce((n, p) => n + (p.storage.kind === 'splat' ? 0 : p.length), 0);
     const started = performance.now();
     const written = await withProgress(io, 'convert', payloadBytes, (onProgress) =>

@@ -4,7 +4,7 @@ import { IoScheduler } from '../scheduler/io-scheduler.js';
 import type { ShardPolicy } from '../sinks/shard-plan.js';
 import { planShardSet, writeShardSet } from '../sinks/shard-set-writer.js';
 import { writeTarFile, writeTarStream } from '../sinks/tar-writer.js';
-import { ggufMetadataOf, safetensorsMetadataOf } from '../sinks/source-metadata.js';
+import { droppedMetadataNote, metadataOptions } from '../sinks/source-metadata.js';
 import { parseByteSize } from './byte-size.js';
 import type { Command } from './command.js';
 import { EDIT_FLAGS, editOperator } from './edit-flags.js';
@@ -60,17 +60,10 @@ and moved into place when complete; a non-empty DIR is refused unless --force.`,
     const scheduler = new IoScheduler(schedulerOptions(flags));
 
     const { parameters, sources } = await loadEdited(inputs, edits, (note) => io.err(`paramflow reshard: note: ${note}\n`));
-    const setOptions = {
-      format,
-      policy,
-      prefix,
-      scheduler,
-      rawDtype: flags.strings.get('raw-dtype'),
-      tensorMetadata: flags.bools.get('tensor-metadata') ?? false,
-      kv: ggufMetadataOf(sources),
-      metadata: safetensorsMetadataOf(sources),
-      warn,
-    };
+    const tensorMetadata = flags.bools.get('tensor-metadata') ?? false;
+    const setOptions = { format, policy, prefix, scheduler, rawDtype: flags.strings.get('raw-dtype'), tensorMetadata, ...metadataOptions(sources), warn };
+    const dropped = droppedMetadataNote(format, tensorMetadata, sources);
+    if (dropped) io.err(`paramflow reshard: note: ${dropped}\n`);
     let files: string[];
     if (output === '-' || output.endsWith('.tar')) {
       // A tar stream of the set: standard output, or a tar file that appears when complete.

@@ -20,7 +20,7 @@ import type { OpenedSource } from '../sources/open.js';
 import { flattenScopes } from '../transforms/flatten-scopes.js';
 import { describePath, type DocPath, type JobFile } from './load.js';
 import type { Job } from './schema.js';
-import { planSink, type PlannedSink } from './sinks.js';
+import { droppedMetadataOf, planSink, type PlannedSink } from './sinks.js';
 import { transformsOperator } from './transforms.js';
 import { Variables } from './variables.js';
 
@@ -107,6 +107,8 @@ export async function runJob(file: JobFile, options: RunOptions = {}): Promise<J
     const at: DocPath = ['sinks', i, Object.keys(sink)[0]!];
     const parameters = await collect(edited, transformsOperator(own, [...at, 'transforms'], locate, warn), flattenScopes());
     planned.push(planSink(sink, parameters, sources, resolvePath, ['sinks', i], locate, warn));
+    const dropped = droppedMetadataOf(sink, sources);
+    if (dropped) options.note?.(`${locate(['sinks', i])}: ${dropped}`);
   }
   refuseSharedTargets(planned, locate);
   const plan = { sources: summaries, sinks: planned, scheduler };

@@ -7,7 +7,7 @@ import { planIrpaFile } from '../sinks/irpa-writer.js';
 import { planSafetensorsFile } from '../sinks/safetensors-writer.js';
 import type { ShardPolicy } from '../sinks/shard-plan.js';
 import { planShardSet, type ShardSetOptions } from '../sinks/shard-set-writer.js';
-import { ggufMetadataOf, safetensorsMetadataOf } from '../sinks/source-metadata.js';
+import { droppedMetadataNote, ggufMetadataOf, irpaMetadataOf, metadataOptions, safetensorsMetadataOf } from '../sinks/source-metadata.js';
 import type { OpenedSource } from '../sources/open.js';
 import { describePath, type DocPath } from './load.js';
 import type { JobSink } from './schema.js';
@@ -32,6 +32,13 @@ export function sinkKind(sink: JobSink): SinkKind {
   return Object.keys(sink)[0] as SinkKind;
 }
 
+/** The note a sink's planned files earn for the sources' metadata they leave out (IRPA without tensor metadata). */
+export function droppedMetadataOf(sink: JobSink, sources: OpenedSource[]): string | undefined {
+  const spec = sink.irpa ?? sink.shards ?? sink.tar;
+  const format = sink.irpa ? 'irpa' : (sink.shards ?? sink.tar)?.format ?? 'irpa';
+  return spec ? droppedMetadataNote(format, spec['tensor-metadata'] ?? false, sources) : undefined;
+}
+
 /** Lays out a sink's files for its parameters: every check a writer makes happens here, before anything is written. */
 export function planSink(
   sink: JobSink,
@@ -46,7 +53,8 @@ export function planSink(
   try {
     if (sink.irpa) {
       const path = resolvePath(sink.irpa.path);
-      return { kind, target: path, parameters, files: [planIrpaFile(path, parameters, { alignment: sink.irpa.alignment, tensorMetadata: sink.irpa['tensor-metadata'] ?? false }).plan] };
+      const options = { alignment: sink.irpa.alignment, tensorMetadata: sink.irpa['tensor-metadata'] ?? false, fileMetadata: irpaMetadataOf(sources) };
+      return { kind, target: path, parameters, files: [planIrpaFile(path, parameters, options).plan] };
     }
     if (sink.safetensors || sink.gguf) {
       const path = resolvePath((sink.safetensors ?? sink.gguf)!.path);
@@ -61,7 +69,7 @@ export function planSink(
       const name = `${options.prefix}.${options.format}`;
       const files = split
         ? planShardSet('', parameters, options)
-        : [options.format === 'irpa' ? planIrpaFile(name, parameters, { tensorMetadata: options.tensorMetadata }).plan : planOneFile(options.format, name, parameters, sources, options.rawDtype)];
+        : [options.format === 'irpa' ? planIrpaFile(name, parameters, options).plan : planOneFile(options.format, name, parameters, sources, options.rawDtype)];
       return { kind, target: resolvePath(t.path), tar: true, parameters, files };
     }
     const shards = sink.shards!;
@@ -84,8 +92,7 @@ function setOptions(spec: Omit<NonNullable<JobSink['tar']>, 'path'>, policy: Sha
     prefix: spec.prefix ?? 'model',
     rawDtype: spec['raw-dtype'],
     tensorMetadata: spec['tensor-metadata'] ?? false,
-    kv: ggufMetadataOf(sources),
-    metadata: safetensorsMetadataOf(sources),
+    ...metadataOptions(sources),
     warn,
   };
 }

@@ -1,3 +1,4 @@
+import { ggufText } from '../formats/gguf/decode.js';
 import { UsageError } from '../errors.js';
 import type { OpenedSource } from '../sources/open.js';
 import { describePath, type DocPath, type JobFile } from './load.js';
@@ -78,9 +79,9 @@ export class Variables {
 /** A metadata value as text: a GGUF key/value (scalars only) or a safetensors `__metadata__` entry. */
 function metadataValue(sources: OpenedSource[], key: string): string | undefined {
   for (const source of sources) {
-    const kv = source.gguf?.kv.get(key);
-    if (kv && ['string', 'number', 'boolean', 'bigint'].includes(typeof kv.value)) return String(kv.value);
-    const text = source.safetensorsMetadata?.[key];
+    const value = ggufText(source.metadata.gguf.findLast((kv) => kv.key === key)?.value);
+    if (value !== undefined && ['string', 'number', 'boolean', 'bigint'].includes(typeof value)) return String(value);
+    const text = source.metadata.safetensors.get(key);
     if (text !== undefined) return text;
   }
   return undefined;

@@ -1,3 +1,4 @@
+import { METADATA_ENTRY } from '../formats/file-metadata.js';
 import { DEFAULT_DATA_ALIGNMENT, EntryType } from '../formats/irpa/constants.js';
 import { encodeArchivePrefix, planArchive, type ArchiveLayout, type EntrySpec } from '../formats/irpa/layout.js';
 import { encodeTensorMetadata } from '../formats/tensor-metadata.js';
@@ -10,6 +11,11 @@ export interface IrpaWriterOptions extends ContainerWriteOptions {
   alignment?: number;
   /** Record each parameter's dtype and shape in its entry metadata, as IREE's Python tools do. */
   tensorMetadata?: boolean;
+  /**
+   * The sources' file metadata (encodeMetadataBlob), kept with tensorMetadata
+   * as the metadata of a last skip entry, which IREE's readers pass over.
+   */
+  fileMetadata?: Uint8Array | undefined;
 }
 
 export interface WrittenArchive {
@@ -50,13 +56,18 @@ export interface PlannedArchive {
 
 /** Plans parameters, in the order given, as one IRPA archive at `path`: header, table and metadata, then each payload. */
 export function planIrpaFile(path: string, parameters: Parameter[], options: IrpaWriterOptions = {}): PlannedArchive {
-  const layout = planArchive(parameters.map((p) => irpaEntrySpec(p, options)));
+  const specs = parameters.map((p) => irpaEntrySpec(p, options));
+  if (options.tensorMetadata && options.fileMetadata) specs.push({ type: EntryType.Skip, name: METADATA_ENTRY, metadata: options.fileMetadata });
+  const layout = planArchive(specs);
   const storageBase = layout.header.storageSegment.offset;
-  const offsets = layout.entries.map((e) => (e.type === EntryType.Data ? storageBase + e.storage.offset : undefined));
+  const offsets = parameters.map((_, i) => {
+    const e = layout.entries[i]!;
+    return e.type === EntryType.Data ? storageBase + e.storage.offset : undefined;
+  });
   const plan = planContainerFile(path, parameters, { prefix: encodeArchivePrefix(layout), offsets, totalSize: layout.totalSize });
   const describe = () =>
-    layout.entries.map((entry, i): Parameter => {
-      const p = parameters[i]!;
+    parameters.map((p, i): Parameter => {
+      const entry = layout.entries[i]!;
       const offset = offsets[i];
       const storage: Parameter['storage'] = offset !== undefined ? { kind: 'data', source: { kind: 'file', path, offset } } : p.storage;
       return { ...p, storage, alignment: entry.minimumAlignment, metadata: entry.metadata, origin: path };

@@ -25,7 +25,9 @@ export interface ShardSetOptions {
   /** GGUF key/values for the first shard. */
   kv?: GgufKvInput[];
   /** safetensors `__metadata__` for every shard. */
-  metadata?: Record<string, string>;
+  metadata?: Record<string, string> | undefined;
+  /** With tensorMetadata: the IRPA metadata entry's blob, for the first shard. */
+  fileMetadata?: Uint8Array | undefined;
   warn?: (message: string) => void;
 }
 
@@ -45,7 +47,7 @@ export function planShardSet(dir: string, parameters: Parameter[], options: Shar
   const names = shards.map((_, i) => shardName(prefix, i, shards.length, format));
   const plans = shards.map((shard, i): FilePlan => {
     const path = join(dir, names[i]!);
-    if (format === 'irpa') return planIrpaFile(path, shard, { tensorMetadata: options.tensorMetadata ?? false }).plan;
+    if (format === 'irpa') return planIrpaFile(path, shard, { tensorMetadata: options.tensorMetadata ?? false, fileMetadata: i === 0 ? options.fileMetadata : undefined }).plan;
     if (format === 'safetensors') return planSafetensorsFile(path, shard, { rawDtype: options.rawDtype, metadata: options.metadata });
     const split: GgufKvInput[] = [
       // The order llama-gguf-split writes them in.

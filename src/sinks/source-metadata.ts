@@ -1,18 +1,34 @@
+import { describeDropped, encodeMetadataBlob, isEmptyMetadata, metadataToGgufKv, metadataToStrings } from '../formats/file-metadata.js';
 import type { GgufKvInput } from '../formats/gguf/encode.js';
-import type { OpenedSource } from '../sources/open.js';
+import { metadataOf, type OpenedSource } from '../sources/open.js';
 
 /**
- * File-level metadata carried into a new file of the same ecosystem: the
- * first GGUF input's key/values (less its split and alignment keys, which
- * describe the old file), and the safetensors inputs' `__metadata__`.
+ * The sources' file metadata (GGUF key/values, safetensors `__metadata__`)
+ * in the form each output format holds it; see formats/file-metadata.ts.
  */
 export function ggufMetadataOf(sources: OpenedSource[]): GgufKvInput[] {
-  const first = sources.find((s) => s.gguf)?.gguf;
-  if (!first) return [];
-  return [...first.kv.values()].filter((kv) => !kv.key.startsWith('split.') && kv.key !== 'general.alignment');
+  return metadataToGgufKv(metadataOf(sources));
 }
 
 export function safetensorsMetadataOf(sources: OpenedSource[]): Record<string, string> | undefined {
-  const all = sources.flatMap((s) => (s.safetensorsMetadata ? [s.safetensorsMetadata] : []));
-  return all.length === 0 ? undefined : Object.assign({}, ...all.reverse());
+  const strings = metadataToStrings(metadataOf(sources));
+  return strings.size === 0 ? undefined : Object.fromEntries(strings);
+}
+
+/** The blob of an IRPA metadata entry, when there is metadata to keep. */
+export function irpaMetadataOf(sources: OpenedSource[]): Uint8Array | undefined {
+  const metadata = metadataOf(sources);
+  return isEmptyMetadata(metadata) ? undefined : encodeMetadataBlob(metadata);
+}
+
+/** The metadata options of every writer (GGUF key/values, safetensors `__metadata__`, the IRPA metadata entry). */
+export function metadataOptions(sources: OpenedSource[]): { kv: GgufKvInput[]; metadata: Record<string, string> | undefined; fileMetadata: Uint8Array | undefined } {
+  return { kv: ggufMetadataOf(sources), metadata: safetensorsMetadataOf(sources), fileMetadata: irpaMetadataOf(sources) };
+}
+
+/** A note on the sources' metadata an output leaves out: IRPA keeps it only with tensor metadata. */
+export function droppedMetadataNote(format: string, tensorMetadata: boolean, sources: OpenedSource[]): string | undefined {
+  if (format !== 'irpa' || tensorMetadata) return undefined;
+  const dropped = describeDropped(metadataOf(sources));
+  return dropped && `${dropped} (IRPA keeps them with --tensor-metadata)`;
 }

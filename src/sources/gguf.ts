@@ -1,4 +1,5 @@
 import { FormatError } from '../errors.js';
+import { metadataFromGgufKv, type FileMetadata } from '../formats/file-metadata.js';
 import { NeedMoreBytes } from '../formats/gguf/cursor.js';
 import { decodeGguf, type GgufHeader } from '../formats/gguf/decode.js';
 import type { ReadableFile } from '../io/readable-file.js';
@@ -27,6 +28,11 @@ export async function readGgufHeader(file: ReadableFile): Promise<GgufHeader> {
       window = await file.available(wanted);
     }
   }
+}
+
+/** A GGUF file's key/values less its split keys, which describe the old file set (`general.alignment` stays, as llama-gguf-split keeps it). */
+export function ggufFileMetadata(header: GgufHeader): FileMetadata {
+  return metadataFromGgufKv(header.entries.filter((kv) => !kv.key.startsWith('split.')));
 }
 
 export function ggufParameters(path: string, header: GgufHeader, scope = ''): Parameter[] {

@@ -1,3 +1,4 @@
+import { decodeMetadataBlob, METADATA_ENTRY, noMetadata, type FileMetadata } from '../formats/file-metadata.js';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { ByteSpan } from '../formats/bytes.js';
 import {
@@ -88,6 +89,17 @@ function checkSegment(file: ReadableFile, headerOffset: number, segment: Range, 
   if (segment.length > cap) {
     throw new FormatError(file.path, headerOffset + field, `${what} of ${segment.length} bytes is larger than the ${cap}-byte limit`);
   }
+}
+
+/** The file metadata a paramflow-written archive keeps in its metadata entry (a skip entry), if it has one. */
+export function irpaFileMetadata(archives: IrpaArchive[]): FileMetadata {
+  for (const { entries } of archives) {
+    for (const entry of entries) {
+      const metadata = entry.type === EntryType.Skip && entry.name === METADATA_ENTRY ? decodeMetadataBlob(entry.metadata) : undefined;
+      if (metadata) return metadata;
+    }
+  }
+  return noMetadata();
 }
 
 /** The parameters of decoded archives, in file order; skip entries are dropped. */

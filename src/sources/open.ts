@@ -1,12 +1,12 @@
 import { FormatError, UsageError } from '../errors.js';
-import type { GgufHeader } from '../formats/gguf/decode.js';
+import { mergeMetadata, metadataFromStrings, noMetadata, type FileMetadata } from '../formats/file-metadata.js';
 import { RandomAccessFile } from '../io/random-access-file.js';
 import type { ReadableFile } from '../io/readable-file.js';
 import { storedRange, type Parameter } from '../model/parameter.js';
 import { describeHead, detectFormat, SNIFF_BYTES, type FormatName } from './detect.js';
-import { ggufParameters, readGgufHeader } from './gguf.js';
+import { ggufFileMetadata, ggufParameters, readGgufHeader } from './gguf.js';
 import { readGgufSplitFiles, splitPosition } from './gguf-split.js';
-import { irpaParameters, readIrpaArchives } from './irpa.js';
+import { irpaFileMetadata, irpaParameters, readIrpaArchives } from './irpa.js';
 import { readSafetensorsHeader, safetensorsParameters } from './safetensors.js';
 import { readIndexedShards, readSafetensorsIndex } from './safetensors-index.js';
 import { openStandardInput, spillStandardInput, STANDARD_INPUT, standardInputIndexed, standardInputKeptWhole } from '../io/standard-input.js';
@@ -17,10 +17,8 @@ export interface OpenedSource {
   format: FormatName;
   /** Parameters in file order. */
   parameters: Parameter[];
-  /** GGUF key/value metadata, for GGUF sources. */
-  gguf?: GgufHeader;
-  /** safetensors `__metadata__`, for safetensors sources. */
-  safetensorsMetadata?: Record<string, string>;
+  /** The file's own metadata (GGUF key/values, safetensors `__metadata__`), carried to outputs that can hold it. */
+  metadata: FileMetadata;
   /** Things worth telling a user that are not errors. */
   notes: string[];
 }
@@ -28,42 +26,50 @@ export interface OpenedSource {
 type Reader = (file: ReadableFile, scope: string) => Promise<Omit<OpenedSource, 'path' | 'format'>>;
 
 const readers: Record<FormatName, Reader> = {
-  irpa: async (file, scope) => ({ parameters: irpaParameters(file.path, await readIrpaArchives(file), scope), notes: [] }),
+  irpa: async (file, scope) => {
+    const archives = await readIrpaArchives(file);
+    return { parameters: irpaParameters(file.path, archives, scope), metadata: irpaFileMetadata(archives), notes: [] };
+  },
   gguf: async (file, scope) => {
     const header = await readGgufHeader(file);
     const notes = [...header.duplicateKeys].map(([key, n]) => `metadata key '${key}' is stored ${n} times; the last value is used`);
+    const metadata = ggufFileMetadata(header);
     const split = splitPosition(header);
     if (split?.no === 0) {
       const whole = await readGgufSplitFiles(file.path, header, scope);
-      return { parameters: whole.parameters, gguf: header, notes: [...notes, ...whole.notes] };
+      return { parameters: whole.parameters, metadata, notes: [...notes, ...whole.notes] };
     }
     if (split) notes.push(`is shard ${split.no + 1} of ${split.count} of a split; name the first shard to read them all`);
-    return { parameters: ggufParameters(file.path, header, scope), gguf: header, notes };
+    return { parameters: ggufParameters(file.path, header, scope), metadata, notes };
   },
   safetensors: async (file, scope) => {
     const header = await readSafetensorsHeader(file);
-    return { parameters: safetensorsParameters(file.path, header, scope), safetensorsMetadata: header.metadata, notes: [] };
+    return { parameters: safetensorsParameters(file.path, header, scope), metadata: metadataFromStrings(Object.entries(header.metadata ?? {})), notes: [] };
   },
   tar: (file, scope) => readTarSource(file as RandomAccessFile, scope, readMember),
   'safetensors-index': async (file, scope) => {
-    let metadata: Record<string, string> | undefined;
+    let metadata: FileMetadata | undefined;
     const shards = await readIndexedShards(file.path, await readSafetensorsIndex(file), async (shard) => {
       const source = await openSource(shard, scope);
       if (source.format !== 'safetensors') throw new FormatError(shard, 0, `is named by ${file.path} as a shard, but is a ${source.format} file`);
-      metadata ??= source.safetensorsMetadata;
+      metadata ??= source.metadata;
       return source.parameters;
     });
-    return { ...shards, ...(metadata ? { safetensorsMetadata: metadata } : {}) };
+    return { ...shards, metadata: metadata ?? noMetadata() };
   },
 };
 
 /** A parameter file inside a tar: read alone (a GGUF split's other shards are members of their own). */
-async function readMember(view: RandomAccessFile, format: 'irpa' | 'gguf' | 'safetensors', scope: string): Promise<{ parameters: Parameter[]; notes: string[] }> {
+async function readMember(view: RandomAccessFile, format: 'irpa' | 'gguf' | 'safetensors', scope: string): Promise<{ parameters: Parameter[]; metadata: FileMetadata; notes: string[] }> {
   if (format !== 'gguf') return readers[format](view, scope);
   const header = await readGgufHeader(view);
   const split = splitPosition(header);
-  return { parameters: ggufParameters(view.path, header, scope), notes: split ? [`is shard ${split.no + 1} of ${split.count} of a GGUF split, read as its own scope`] : [] };
+  const notes = split ? [`is shard ${split.no + 1} of ${split.count} of a GGUF split, read as its own scope`] : [];
+  return { parameters: ggufParameters(view.path, header, scope), metadata: ggufFileMetadata(header), notes };
 }
+
+/** The metadata of several sources, as one output keeps it. */
+export const metadataOf = (sources: OpenedSource[]): FileMetadata => mergeMetadata(sources.map((s) => s.metadata));
 
 /** Opens a parameter file, telling its format by its first bytes (unless `as` names it), and lists its parameters; `-` is standard input. */
 export async function openSource(path: string, scope = '', as?: FormatName): Promise<OpenedSource> {

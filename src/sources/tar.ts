@@ -1,11 +1,12 @@
 import { posix } from 'node:path';
 import { FormatError } from '../errors.js';
+import { mergeMetadata, type FileMetadata } from '../formats/file-metadata.js';
 import type { GgufHeader } from '../formats/gguf/decode.js';
 import { BLOCK, decodeTarHeader, isZeroBlock, paxPath } from '../formats/tar/header.js';
 import type { RandomAccessFile } from '../io/random-access-file.js';
 import type { Parameter } from '../model/parameter.js';
 import { detectFormat, SNIFF_BYTES, type FormatName } from './detect.js';
-import { ggufParameters, readGgufHeader } from './gguf.js';
+import { ggufFileMetadata, ggufParameters, readGgufHeader } from './gguf.js';
 import { isFirstShardName, otherShardNames, readGgufSplit, readShard, splitPosition } from './gguf-split.js';
 import { readIndexedShards, readSafetensorsIndex, type SafetensorsIndex } from './safetensors-index.js';
 
@@ -78,24 +79,28 @@ export async function inMember<T>(tar: string, member: TarMember, read: () => Pr
 }
 
 type MemberFormat = 'irpa' | 'gguf' | 'safetensors';
-type MemberReader = (view: RandomAccessFile, format: MemberFormat, scope: string) => Promise<{ parameters: Parameter[]; notes: string[] }>;
+type MemberRead = { parameters: Parameter[]; metadata: FileMetadata; notes: string[] };
+type MemberReader = (view: RandomAccessFile, format: MemberFormat, scope: string) => Promise<MemberRead>;
 
 /**
  * A tar file's parameters, each member read in place through a window onto
  * the tar. By default each member is a scope of its own named as the member,
  * unless one scope is asked for. A safetensors index inside brings its
  * shards (members beside it) in as one, in the index's place. Members that
- * are not parameter files are skipped with a note.
+ * are not parameter files are skipped with a note. The members' metadata
+ * is kept as one output keeps that of several files.
  */
-export async function readTarSource(file: RandomAccessFile, scope: string, readMember: MemberReader): Promise<{ parameters: Parameter[]; notes: string[] }> {
+export async function readTarSource(file: RandomAccessFile, scope: string, readMember: MemberReader): Promise<MemberRead> {
   const { members, skipped } = await readTarMembers(file);
   const byName = new Map(members.map((m) => [posix.normalize(m.name), m]));
   const parameters: Parameter[] = [];
+  const metadata: FileMetadata[] = [];
   const notes = skipped.map((what) => `tar member ${what} is not a regular file; skipped`);
   const scopeOf = (member: TarMember) => (scope === '' ? member.name : scope);
   const readOne = async (member: TarMember, format: MemberFormat, memberScope: string) => {
     const read = await inMember(file.path, member, () => readMember(file.window(member.offset, member.size), format, memberScope));
     notes.push(...read.notes.map((n) => `tar member '${member.name}': ${n}`));
+    metadata.push(read.metadata);
     return rebase(read.parameters, file.path, member);
   };
   const formats = new Map<TarMember, FormatName | undefined>();
@@ -128,7 +133,9 @@ export async function readTarSource(file: RandomAccessFile, scope: string, readM
   for (const member of members) {
     const format = formats.get(member);
     if (splits.has(member)) {
-      const read = await readSplitMembers(file, member, splits.get(member)!, byName, formats, scopeOf(member));
+      const header = splits.get(member)!;
+      const read = await readSplitMembers(file, member, header, byName, formats, scopeOf(member));
+      metadata.push(ggufFileMetadata(header));
       parameters.push(...read.parameters);
       notes.push(...read.notes.map((n) => `tar member '${member.name}': ${n}`));
     } else if (format === 'safetensors-index') {
@@ -147,7 +154,7 @@ export async function readTarSource(file: RandomAccessFile, scope: string, readM
       parameters.push(...(await readOne(member, format, scopeOf(member))));
     }
   }
-  return { parameters, notes };
+  return { parameters, metadata: mergeMetadata(metadata), notes };
 }
 
 /** Member names of a GGUF split's other shards, beside its first. */

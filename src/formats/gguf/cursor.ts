@@ -8,7 +8,8 @@ export class NeedMoreBytes extends Error {
   }
 }
 
-const utf8 = new TextDecoder('utf-8');
+// A byte-order mark is text, not a marker, inside a GGUF string: keep it.
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /**
  * Sequential reads of a GGUF file's leading bytes in either byte order. The
@@ -65,12 +66,17 @@ export class GgufCursor {
     return Number(value);
   }
 
-  /** A u64-length-prefixed UTF-8 string. */
-  string(what: string): string {
+  /** A u64-length-prefixed string's bytes, exactly as stored (a copy: the window is not kept). */
+  stringBytes(what: string): Uint8Array {
     const at = this.pos;
     const length = this.u64big(`${what} length`);
     if (length > BigInt(this.remaining)) this.fail(at, `${what} length ${length} is larger than the rest of the file (${this.remaining} bytes)`);
     const start = this.need(Number(length), what);
-    return utf8.decode(this.bytes.subarray(start, start + Number(length)));
+    return this.bytes.slice(start, start + Number(length));
+  }
+
+  /** A u64-length-prefixed string decoded as UTF-8, for names the reader matches on (keys, tensor names). */
+  string(what: string): string {
+    return utf8.decode(this.stringBytes(what));
   }
 }

@@ -2,7 +2,12 @@ import { alignUp, isPowerOfTwo } from '../bytes.js';
 import { GgufCursor } from './cursor.js';
 import { DEFAULT_ALIGNMENT, ggmlType, GgufValueType, MAX_DIMS, SCALARS, type GgmlType } from './types.js';
 
-export type GgufScalar = number | bigint | boolean | string;
+/**
+ * A metadata value. Strings are kept as the bytes the file holds (a GGUF
+ * string need not be valid UTF-8, and a byte-order mark in one is a token):
+ * decode them only to show or match them (`ggufText`).
+ */
+export type GgufScalar = number | bigint | boolean | Uint8Array;
 export interface GgufArray {
   itemType: GgufValueType;
   items: GgufValue[];
@@ -35,6 +40,8 @@ export interface GgufHeader {
   littleEndian: boolean;
   /** Metadata by key; a key stored twice keeps its later value. */
   kv: Map<string, GgufKv>;
+  /** Every key/value in file order, a key stored twice included: what a rewrite writes back. */
+  entries: GgufKv[];
   /** Keys stored more than once, with how often. */
   duplicateKeys: Map<string, number>;
   tensors: GgufTensorInfo[];
@@ -73,6 +80,7 @@ export function decodeGguf(bytes: Uint8Array, file: string, fileSize: number): G
   }
 
   const kv = new Map<string, GgufKv>();
+  const entries: GgufKv[] = [];
   const duplicateKeys = new Map<string, number>();
   for (let i = 0; i < kvCount; ++i) {
     const offset = c.pos;
@@ -81,7 +89,9 @@ export function decodeGguf(bytes: Uint8Array, file: string, fileSize: number): G
     const type = c.u32(`type of '${key}'`);
     const value = readValue(c, type, typeAt, key, 0);
     if (kv.has(key)) duplicateKeys.set(key, (duplicateKeys.get(key) ?? 1) + 1);
-    kv.set(key, { key, type, value, offset });
+    const entry = { key, type, value, offset };
+    kv.set(key, entry);
+    entries.push(entry);
   }
 
   const alignment = readAlignment(c, kv.get('general.alignment'));
@@ -100,13 +110,13 @@ export function decodeGguf(bytes: Uint8Array, file: string, fileSize: number): G
       c.fail(t.infoOffset, `tensor '${t.name}' data (${t.size} bytes at ${dataOffset + t.offset}) runs past the end of the file (${fileSize} bytes)`);
     }
   }
-  return { version, littleEndian: c.littleEndian, kv, duplicateKeys, tensors, alignment, dataOffset };
+  return { version, littleEndian: c.littleEndian, kv, entries, duplicateKeys, tensors, alignment, dataOffset };
 }
 
 function readValue(c: GgufCursor, type: number, typeAt: number, key: string, depth: number): GgufValue {
   const codec = SCALARS[type as GgufValueType];
   if (codec) return c.scalar(codec, `value of '${key}'`);
-  if (type === GgufValueType.STRING) return c.string(`value of '${key}'`);
+  if (type === GgufValueType.STRING) return c.stringBytes(`value of '${key}'`);
   if (type !== GgufValueType.ARRAY) c.fail(typeAt, `unknown metadata value type ${type} for '${key}'`);
   if (depth >= MAX_ARRAY_DEPTH) c.fail(typeAt, `arrays in '${key}' nest deeper than ${MAX_ARRAY_DEPTH}`);
   const itemTypeAt = c.pos;
@@ -155,4 +165,19 @@ function readTensorInfo(c: GgufCursor, index: number): GgufTensorInfo {
     c.fail(nDimsAt, `tensor '${name}' row of ${dims[0]} elements is not a multiple of the ${type.name} block size ${type.blockElements}`);
   }
   return { name, dims, type, offset, size: (n / type.blockElements) * type.blockBytes, infoOffset };
+}
+
+/** One little-endian value of `type` that fills `bytes` exactly; `what` names it in errors. */
+export function decodeGgufValue(bytes: Uint8Array, type: GgufValueType, what: string): GgufValue {
+  const c = new GgufCursor(bytes, what, bytes.length);
+  const value = readValue(c, type, 0, what, 0);
+  if (c.pos !== bytes.length) c.fail(c.pos, `${bytes.length - c.pos} bytes left after the value`);
+  return value;
+}
+
+const text = new TextDecoder('utf-8', { ignoreBOM: true });
+
+/** A string value as text, for showing or matching it (invalid UTF-8 shows as U+FFFD); other values unchanged. */
+export function ggufText<T>(value: T | Uint8Array): T | string {
+  return value instanceof Uint8Array ? text.decode(value) : value;
 }

@@ -1,10 +1,13 @@
-import type { GgufArray, GgufValue } from './decode.js';
+import type { GgufValue } from './decode.js';
 import { GgufValueType, SCALARS, type ScalarCodec } from './types.js';
+
+/** A value to write: strings as their stored bytes, or as text (encoded as UTF-8). */
+export type GgufValueInput = GgufValue | string | { itemType: GgufValueType; items: GgufValueInput[] };
 
 export interface GgufKvInput {
   key: string;
   type: GgufValueType;
-  value: GgufValue;
+  value: GgufValueInput;
 }
 
 export interface GgufTensorInput {
@@ -43,7 +46,7 @@ class GrowableWriter {
     return at;
   }
 
-  scalar(codec: ScalarCodec, value: GgufValue): void {
+  scalar(codec: ScalarCodec, value: GgufValueInput): void {
     const at = this.reserve(codec.size);
     codec.set(this.view, at, value as number | bigint | boolean, this.le);
   }
@@ -54,8 +57,8 @@ class GrowableWriter {
     const at = this.reserve(b.length);
     this.bytes.set(b, at);
   };
-  string = (s: string) => {
-    const b = new TextEncoder().encode(s);
+  string = (s: string | Uint8Array) => {
+    const b = typeof s === 'string' ? new TextEncoder().encode(s) : s;
     this.u64(b.length);
     this.raw(b);
   };
@@ -65,11 +68,11 @@ class GrowableWriter {
   }
 }
 
-function writeValue(w: GrowableWriter, type: GgufValueType, value: GgufValue): void {
+function writeValue(w: GrowableWriter, type: GgufValueType, value: GgufValueInput): void {
   const codec = SCALARS[type];
   if (codec) return w.scalar(codec, value);
-  if (type === GgufValueType.STRING) return w.string(value as string);
-  const array = value as GgufArray;
+  if (type === GgufValueType.STRING) return w.string(value as string | Uint8Array);
+  const array = value as { itemType: GgufValueType; items: GgufValueInput[] };
   w.u32(array.itemType);
   w.u64(array.items.length);
   for (const item of array.items) writeValue(w, array.itemType, item);
@@ -94,5 +97,12 @@ export function encodeGgufHeader(input: GgufEncodeInput): Uint8Array {
     w.u32(t.typeId);
     w.u64(t.offset);
   }
+  return w.result();
+}
+
+/** One value's bytes as a GGUF file stores them (little-endian), without its type. */
+export function encodeGgufValue(type: GgufValueType, value: GgufValueInput): Uint8Array {
+  const w = new GrowableWriter(true);
+  writeValue(w, type, value);
   return w.result();
 }
