@@ -15,7 +15,7 @@ import { declaredParameters } from '../src/sources/declared.js';
 import { loadIndex } from '../src/sources/load-index.js';
 import { runCli } from './helpers/cli.js';
 import { inTempDir, repoRoot } from './helpers/paths.js';
-import { safetensorsFile } from './helpers/safetensors-bytes.js';
+import { safetensorsFile, safetensorsRaw } from './helpers/safetensors-bytes.js';
 import { watchCopies } from './helpers/watch-copies.js';
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -153,5 +153,19 @@ test.serial('staging buffers start where their reads copy clear of the slow wind
     }
     t.deepEqual(slow.slice(0, 5), []);
     await checkResident(t, load, index.all());
+  });
+});
+
+test('load --verify checks a parameter of 2 GiB, as real embedding tables are, hashing it in parts', async (t) => {
+  await inTempDir(async (dir) => {
+    const length = 2 ** 31;
+    const path = join(dir, 'big.safetensors');
+    // A sparse file: the header, a few bytes at each end of the tensor, zeros between.
+    const head = safetensorsRaw({ embed: { dtype: 'U8', shape: [length], data_offsets: [0, length] } }, Uint8Array.of(1, 2, 3));
+    await writeFile(path, head);
+    await truncate(path, head.length - 3 + length);
+    const r = await runCli(['load', `--parameters=${path}`, '--device=host', '--verify', '--json']);
+    t.is(r.code, 0, r.stderr);
+    t.is(JSON.parse(r.stdout).verified, 1);
   });
 });

@@ -1,3 +1,4 @@
+import { swapBytes, type ByteSwap } from '../formats/byte-swap.js';
 import { fileRange, fillPattern, type Parameter } from '../model/parameter.js';
 import type { FileCache } from './file-cache.js';
 
@@ -18,9 +19,9 @@ export function fillWithPattern(buffer: Uint8Array, pattern: Uint8Array): Uint8A
 /**
  * A parameter's bytes in order, as views into one reused buffer: each chunk is
  * valid only until the next is asked for. Memory stays at one buffer however
- * long the parameter.
+ * long the parameter. With `swap`, each chunk (whole blocks) changes byte order.
  */
-export async function* parameterChunks(p: Parameter, files: FileCache, chunkBytes = CHUNK_BYTES): AsyncGenerator<Uint8Array> {
+export async function* parameterChunks(p: Parameter, files: FileCache, chunkBytes = CHUNK_BYTES, swap?: ByteSwap): AsyncGenerator<Uint8Array> {
   if (p.length === 0) return;
   const pattern = fillPattern(p);
   if (pattern) {
@@ -32,10 +33,13 @@ export async function* parameterChunks(p: Parameter, files: FileCache, chunkByte
   }
   const range = fileRange(p)!;
   const file = await files.get(range.path);
-  const buffer = new Uint8Array(Math.min(p.length, chunkBytes));
+  const size = swap ? Math.max(swap.period, chunkBytes - (chunkBytes % swap.period)) : chunkBytes;
+  const buffer = new Uint8Array(Math.min(p.length, size));
   for (let done = 0; done < p.length; ) {
     const n = Math.min(buffer.length, p.length - done);
-    yield await file.read(range.offset + done, n, `parameter '${p.key}'`, buffer);
+    const chunk = await file.read(range.offset + done, n, `parameter '${p.key}'`, buffer);
+    if (swap) swapBytes(chunk, swap);
+    yield chunk;
     done += n;
   }
 }

@@ -28,6 +28,8 @@ export interface TensorInfo {
   shape: number[];
   /** The ggml type id, for GGUF sources. */
   ggmlType?: number;
+  /** The payload is stored big-endian (a big-endian GGUF file); outputs swap it. */
+  bigEndian?: boolean;
 }
 
 export interface Parameter {

@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import PQueue from 'p-queue';
 import { Subject } from 'rxjs';
 import { FormatError, ioError } from '../errors.js';
+import { swapBytes } from '../formats/byte-swap.js';
 import type { FileCache } from '../io/file-cache.js';
 import { fillWithPattern } from '../io/parameter-bytes.js';
 import { BufferPool } from './buffer-pool.js';
@@ -264,9 +265,12 @@ export class IoScheduler {
       // A short vectored read (a file that shrank) goes the exact way, which names where it ended.
       if (laid && (await source.readv(laid.reads, job.offset)) === job.length) {
         this.calls.writes += 1;
-        await targets[laid.file]!.write(laidBuffer.subarray(0, laid.span), laid.target);
+        const span = laidBuffer.subarray(0, laid.span);
+        if (job.swap) swapBytes(span, job.swap);
+        await targets[laid.file]!.write(span, laid.target);
       } else {
         const bytes = await source.read(job.offset, job.length, 'parameter data', pooled.at(job.offset - nudge));
+        if (job.swap) swapBytes(bytes, job.swap);
         const writes: Promise<void>[] = [];
         for (const [file, places] of groupBy(job.places, (p) => p.file)) {
           for (const run of targetRuns(places)) writes.push(writeRun(targets[file]!, run, bytes));

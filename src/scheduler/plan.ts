@@ -1,3 +1,5 @@
+import type { ByteSwap } from '../formats/byte-swap.js';
+
 /**
  * Plans byte copies into one or more target files as a few large jobs,
  * ordered by where the bytes come from, so a source range that several
@@ -5,9 +7,12 @@
  * read once and written to each. Big file-to-file ranges with one
  * destination can become kernel copies; file ranges near each other in a
  * source share one read of at most `chunkBytes`; fills are packed into
- * target windows. Pure: no I/O.
+ * target windows. A range whose byte order changes on the way (`swap`) is
+ * read in jobs of its own, cut on its blocks, and never copied by the
+ * kernel. Pure: no I/O.
  */
-export type PieceSource = { kind: 'file'; path: string; offset: number } | { kind: 'fill'; pattern: Uint8Array };
+
+export type PieceSource = { kind: 'file'; path: string; offset: number; swap?: ByteSwap } | { kind: 'fill'; pattern: Uint8Array };
 
 export interface CopyPiece {
   /** Absolute offset in the target. */
@@ -36,6 +41,8 @@ export interface ReadJob {
   offset: number;
   length: number;
   places: Placement[];
+  /** The read bytes change byte order before they are written (whole blocks: the job holds one range alone). */
+  swap?: ByteSwap;
 }
 
 /** A window of one target filled from patterns; bytes between pieces are written as zeros. */
@@ -124,7 +131,8 @@ export function planCopies(targets: CopyPiece[][], options: PlanOptions): CopyJo
   const buffered: Ordered<FilePiece>[] = [];
   for (const read of reads) {
     // A range several targets need is read once for all, never copied by the kernel once per target.
-    if (shared.get(rangeKey(read.piece)) === 1 && read.piece.length >= options.kernelCopyMinBytes) jobs.push(...kernelJobs(read.file, read.piece, options.kernelChunkBytes));
+    const plain = shared.get(rangeKey(read.piece)) === 1 && !read.piece.source.swap;
+    if (plain && read.piece.length >= options.kernelCopyMinBytes) jobs.push(...kernelJobs(read.file, read.piece, options.kernelChunkBytes));
     else buffered.push(read);
   }
   jobs.push(...planReads(buffered, options));
@@ -140,7 +148,8 @@ function kernelJobs(file: number, piece: FilePiece, chunk: number): KernelCopyJo
   return jobs;
 }
 
-const sameRange = (a: FilePiece, b: FilePiece) => a.source.path === b.source.path && a.source.offset === b.source.offset && a.length === b.length;
+const sameRange = (a: FilePiece, b: FilePiece) =>
+  a.source.path === b.source.path && a.source.offset === b.source.offset && a.length === b.length && a.source.swap === b.source.swap;
 
 /** Source ranges in file order, packed into reads of at most `chunkBytes` (or the source's own); a range read once serves every destination. */
 function planReads(reads: Ordered<FilePiece>[], options: PlanOptions): ReadJob[] {
@@ -159,15 +168,17 @@ function planReads(reads: Ordered<FilePiece>[], options: PlanOptions): ReadJob[]
     while (j < sorted.length && sameRange(sorted[j]!.piece, piece)) ++j;
     const first = i;
     i = j;
-    const { path } = piece.source;
-    const chunk = Math.min(options.chunkBytes, options.sourceChunkBytes?.get(path) ?? Infinity);
+    const { path, swap } = piece.source;
+    const most = Math.min(options.chunkBytes, options.sourceChunkBytes?.get(path) ?? Infinity);
+    // A swapped range is cut into whole blocks, each job its own.
+    const chunk = swap ? Math.max(swap.period, most - (most % swap.period)) : most;
     for (let done = 0; done < piece.length; ) {
       const offset = piece.source.offset + done;
       const end = job ? job.offset + job.length : 0;
-      const fits = job && job.path === path && offset >= job.offset && offset - end <= options.maxGapBytes && offset < job.offset + chunk;
+      const fits = !swap && job && !job.swap && job.path === path && offset >= job.offset && offset - end <= options.maxGapBytes && offset < job.offset + chunk;
       if (!fits) {
         if (job) jobs.push(job);
-        job = { kind: 'read', path, offset, length: 0, places: [] };
+        job = { kind: 'read', path, offset, length: 0, places: [], ...(swap ? { swap } : {}) };
       }
       const length = Math.min(job!.offset + chunk - offset, piece.length - done);
       for (let k = first; k < j; ++k) {

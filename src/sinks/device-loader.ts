@@ -2,8 +2,10 @@ import { createHash } from 'node:crypto';
 import PQueue from 'p-queue';
 import type { Device, DeviceBuffer } from '../device/device.js';
 import { DataError } from '../errors.js';
+import { swapBytes, type ByteSwap } from '../formats/byte-swap.js';
 import { FileCache } from '../io/file-cache.js';
 import { parameterChunks } from '../io/parameter-bytes.js';
+import { outputByteSwap } from '../model/byte-order.js';
 import { fileRange, fillPattern, type Parameter } from '../model/parameter.js';
 import { BufferPool } from '../scheduler/buffer-pool.js';
 import { alignmentNudge } from '../scheduler/copy-alignment.js';
@@ -51,6 +53,8 @@ interface Upload {
   at: number;
   from: number;
   length: number;
+  /** The staged bytes change byte order before the upload. */
+  swap?: ByteSwap | undefined;
 }
 interface Batch {
   reads: { path: string; offset: number; length: number; into: number }[];
@@ -138,17 +142,19 @@ export class DeviceLoad {
         continue;
       }
       const range = fileRange(p)!;
+      const swap = outputByteSwap(p);
+      // Parts of a split parameter start on 4-byte boundaries, as device copies need, and on whole blocks when swapped.
+      const unit = swap ? leastCommonMultiple(4, swap.period) : 4;
       for (let done = 0; done < p.length; ) {
-        // Parts of a split parameter start on 4-byte boundaries, as device copies need.
         let room = chunkBytes - batch.used;
-        if (p.length - done > room) room -= room % 4;
+        if (p.length - done > room) room -= room % unit;
         if (room <= 0) {
           next();
           continue;
         }
         const length = Math.min(room, p.length - done);
         batch.reads.push({ path: range.path, offset: range.offset + done, length, into: batch.used });
-        batch.uploads.push({ place, at: place.offset + done, from: batch.used, length });
+        batch.uploads.push({ place, at: place.offset + done, from: batch.used, length, swap });
         batch.used += length;
         done += length;
       }
@@ -181,7 +187,11 @@ export class DeviceLoad {
         try {
           const staging = pooled.at(stagingResidue(batch.reads));
           await scheduler.gather(batch.reads, staging, files);
-          for (const u of batch.uploads) this.device.upload(u.place.buffer, u.at, staging.subarray(u.from, u.from + u.length));
+          for (const u of batch.uploads) {
+            const bytes = staging.subarray(u.from, u.from + u.length);
+            if (u.swap) swapBytes(bytes, u.swap);
+            this.device.upload(u.place.buffer, u.at, bytes);
+          }
         } finally {
           pool.give(pooled);
         }
@@ -243,10 +253,13 @@ function loadOrder(parameters: Parameter[], priority: string[]): Parameter[] {
   return [...first, ...parameters.filter((p) => !taken.has(p))];
 }
 
+/** The most read back from a device at once: a parameter of 2 GiB or more is hashed in parts. */
+const READ_BACK_BYTES = 64 * 2 ** 20;
+
 /**
  * Reads every loaded parameter back from the device and compares its sha256
- * with its source's bytes; the first that differs is an error. Returns how
- * many were checked.
+ * with its source's bytes (as loaded: byte order swapped where it was); the
+ * first that differs is an error. Returns how many were checked.
  */
 export async function verifyResident(load: DeviceLoad): Promise<number> {
   const files = new FileCache();
@@ -254,9 +267,13 @@ export async function verifyResident(load: DeviceLoad): Promise<number> {
     for (const p of load.order) {
       const place = load.placements.get(residentKey(p))!;
       const expected = createHash('sha256');
-      for await (const chunk of parameterChunks(p, files)) expected.update(chunk);
+      for await (const chunk of parameterChunks(p, files, undefined, outputByteSwap(p))) expected.update(chunk);
       const want = expected.digest('hex');
-      const got = createHash('sha256').update(await load.device.read(place.buffer, place.offset, place.length)).digest('hex');
+      const resident = createHash('sha256');
+      for (let done = 0; done < place.length; done += READ_BACK_BYTES) {
+        resident.update(await load.device.read(place.buffer, place.offset + done, Math.min(READ_BACK_BYTES, place.length - done)));
+      }
+      const got = resident.digest('hex');
       if (want !== got) throw new DataError(`parameter ${residentKey(p)} on the ${load.device.backend} device has sha256 ${got}, its source ${want}`);
     }
   } finally {
@@ -271,4 +288,10 @@ function stagingResidue(reads: Batch['reads']): number {
   if (!first) return 0;
   const anchor = first.offset - first.into;
   return anchor + alignmentNudge(reads, (r) => anchor + r.into - r.offset);
+}
+
+function leastCommonMultiple(a: number, b: number): number {
+  let [x, y] = [a, b];
+  while (y !== 0) [x, y] = [y, x % y];
+  return (a / x) * b;
 }

@@ -1,3 +1,4 @@
+import { outputByteSwap } from '../model/byte-order.js';
 import { fileRange, fillPattern, type Parameter } from '../model/parameter.js';
 import { isZeroFill, type CopyPiece, type PieceSource } from '../scheduler/plan.js';
 
@@ -32,7 +33,9 @@ export function planContainerFile(path: string, parameters: Parameter[], layout:
     const target = layout.offsets[i];
     if (target === undefined) return;
     // The parameter's own source object serves the piece: 100,000 parameters need no 100,000 copies.
-    const source: PieceSource = fileRange(p) ?? { kind: 'fill', pattern: fillPattern(p)! };
+    const range = fileRange(p);
+    const swap = range && outputByteSwap(p);
+    const source: PieceSource = range ? (swap ? { ...range, swap } : range) : { kind: 'fill', pattern: fillPattern(p)! };
     // The file is sized with zeros: empty and zeroed parameters need no writing.
     if (p.length === 0 || isZeroFill(source)) return;
     pieces.push({ target, length: p.length, source, tag: i });

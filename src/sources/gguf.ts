@@ -42,7 +42,7 @@ export function ggufParameters(path: string, header: GgufHeader, scope = ''): Pa
     length: t.size,
     storage: { kind: 'data', source: { kind: 'file', path, offset: header.dataOffset + t.offset } },
     alignment: header.alignment,
-    tensor: { dtype: t.type.name, shape: [...t.dims].reverse(), ggmlType: t.type.id },
+    tensor: { dtype: t.type.name, shape: [...t.dims].reverse(), ggmlType: t.type.id, ...(header.littleEndian ? {} : { bigEndian: true }) },
     origin: path,
   }));
 }

@@ -45,7 +45,16 @@ export interface GgmlType {
   blockElements: number;
   /** Bytes per block. */
   blockBytes: number;
+  /**
+   * The multi-byte fields of a block, as [offset, width]: what changes when
+   * the byte order does (ggml's block structs: f16 scales, f32 and u16/i16
+   * arrays; byte arrays stay). None for single-byte types.
+   */
+  swap?: readonly (readonly [number, number])[];
 }
+
+/** `n` fields of `width` bytes from `at`. */
+const fields = (at: number, width: number, n = 1): [number, number][] => Array.from({ length: n }, (_, i) => [at + i * width, width]);
 
 const K = 256; // QK_K, the K-quant super-block
 
@@ -55,37 +64,37 @@ const K = 256; // QK_K, the K-quant super-block
  * and are never written to files.
  */
 export const GGML_TYPES: GgmlType[] = [
-  { id: 0, name: 'F32', blockElements: 1, blockBytes: 4 },
-  { id: 1, name: 'F16', blockElements: 1, blockBytes: 2 },
-  { id: 2, name: 'Q4_0', blockElements: 32, blockBytes: 18 },
-  { id: 3, name: 'Q4_1', blockElements: 32, blockBytes: 20 },
-  { id: 6, name: 'Q5_0', blockElements: 32, blockBytes: 22 },
-  { id: 7, name: 'Q5_1', blockElements: 32, blockBytes: 24 },
-  { id: 8, name: 'Q8_0', blockElements: 32, blockBytes: 34 },
-  { id: 9, name: 'Q8_1', blockElements: 32, blockBytes: 36 },
-  { id: 10, name: 'Q2_K', blockElements: K, blockBytes: 84 },
-  { id: 11, name: 'Q3_K', blockElements: K, blockBytes: 110 },
-  { id: 12, name: 'Q4_K', blockElements: K, blockBytes: 144 },
-  { id: 13, name: 'Q5_K', blockElements: K, blockBytes: 176 },
-  { id: 14, name: 'Q6_K', blockElements: K, blockBytes: 210 },
-  { id: 15, name: 'Q8_K', blockElements: K, blockBytes: 292 },
-  { id: 16, name: 'IQ2_XXS', blockElements: K, blockBytes: 66 },
-  { id: 17, name: 'IQ2_XS', blockElements: K, blockBytes: 74 },
-  { id: 18, name: 'IQ3_XXS', blockElements: K, blockBytes: 98 },
-  { id: 19, name: 'IQ1_S', blockElements: K, blockBytes: 50 },
-  { id: 20, name: 'IQ4_NL', blockElements: 32, blockBytes: 18 },
-  { id: 21, name: 'IQ3_S', blockElements: K, blockBytes: 110 },
-  { id: 22, name: 'IQ2_S', blockElements: K, blockBytes: 82 },
-  { id: 23, name: 'IQ4_XS', blockElements: K, blockBytes: 136 },
+  { id: 0, name: 'F32', blockElements: 1, blockBytes: 4, swap: fields(0, 4) },
+  { id: 1, name: 'F16', blockElements: 1, blockBytes: 2, swap: fields(0, 2) },
+  { id: 2, name: 'Q4_0', blockElements: 32, blockBytes: 18, swap: fields(0, 2) },
+  { id: 3, name: 'Q4_1', blockElements: 32, blockBytes: 20, swap: fields(0, 2, 2) },
+  { id: 6, name: 'Q5_0', blockElements: 32, blockBytes: 22, swap: fields(0, 2) },
+  { id: 7, name: 'Q5_1', blockElements: 32, blockBytes: 24, swap: fields(0, 2, 2) },
+  { id: 8, name: 'Q8_0', blockElements: 32, blockBytes: 34, swap: fields(0, 2) },
+  { id: 9, name: 'Q8_1', blockElements: 32, blockBytes: 36, swap: fields(0, 2, 2) },
+  { id: 10, name: 'Q2_K', blockElements: K, blockBytes: 84, swap: fields(80, 2, 2) },
+  { id: 11, name: 'Q3_K', blockElements: K, blockBytes: 110, swap: fields(108, 2) },
+  { id: 12, name: 'Q4_K', blockElements: K, blockBytes: 144, swap: fields(0, 2, 2) },
+  { id: 13, name: 'Q5_K', blockElements: K, blockBytes: 176, swap: fields(0, 2, 2) },
+  { id: 14, name: 'Q6_K', blockElements: K, blockBytes: 210, swap: fields(208, 2) },
+  { id: 15, name: 'Q8_K', blockElements: K, blockBytes: 292, swap: [...fields(0, 4), ...fields(260, 2, 16)] },
+  { id: 16, name: 'IQ2_XXS', blockElements: K, blockBytes: 66, swap: fields(0, 2, 33) },
+  { id: 17, name: 'IQ2_XS', blockElements: K, blockBytes: 74, swap: fields(0, 2, 33) },
+  { id: 18, name: 'IQ3_XXS', blockElements: K, blockBytes: 98, swap: fields(0, 2) },
+  { id: 19, name: 'IQ1_S', blockElements: K, blockBytes: 50, swap: [...fields(0, 2), ...fields(34, 2, 8)] },
+  { id: 20, name: 'IQ4_NL', blockElements: 32, blockBytes: 18, swap: fields(0, 2) },
+  { id: 21, name: 'IQ3_S', blockElements: K, blockBytes: 110, swap: fields(0, 2) },
+  { id: 22, name: 'IQ2_S', blockElements: K, blockBytes: 82, swap: fields(0, 2) },
+  { id: 23, name: 'IQ4_XS', blockElements: K, blockBytes: 136, swap: fields(0, 2, 2) },
   { id: 24, name: 'I8', blockElements: 1, blockBytes: 1 },
-  { id: 25, name: 'I16', blockElements: 1, blockBytes: 2 },
-  { id: 26, name: 'I32', blockElements: 1, blockBytes: 4 },
-  { id: 27, name: 'I64', blockElements: 1, blockBytes: 8 },
-  { id: 28, name: 'F64', blockElements: 1, blockBytes: 8 },
-  { id: 29, name: 'IQ1_M', blockElements: K, blockBytes: 56 },
-  { id: 30, name: 'BF16', blockElements: 1, blockBytes: 2 },
-  { id: 34, name: 'TQ1_0', blockElements: K, blockBytes: 54 },
-  { id: 35, name: 'TQ2_0', blockElements: K, blockBytes: 66 },
+  { id: 25, name: 'I16', blockElements: 1, blockBytes: 2, swap: fields(0, 2) },
+  { id: 26, name: 'I32', blockElements: 1, blockBytes: 4, swap: fields(0, 4) },
+  { id: 27, name: 'I64', blockElements: 1, blockBytes: 8, swap: fields(0, 8) },
+  { id: 28, name: 'F64', blockElements: 1, blockBytes: 8, swap: fields(0, 8) },
+  { id: 29, name: 'IQ1_M', blockElements: K, blockBytes: 56, swap: fields(48, 2, 4) },
+  { id: 30, name: 'BF16', blockElements: 1, blockBytes: 2, swap: fields(0, 2) },
+  { id: 34, name: 'TQ1_0', blockElements: K, blockBytes: 54, swap: fields(52, 2) },
+  { id: 35, name: 'TQ2_0', blockElements: K, blockBytes: 66, swap: fields(64, 2) },
   { id: 39, name: 'MXFP4', blockElements: 32, blockBytes: 17 },
 ];
 
