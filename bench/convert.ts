@@ -37,15 +37,15 @@ try {
   }
   warm(input);
   const rmOut = () => void spawnSync('rm', ['-f', output, copy]);
-  const convert = (env: NodeJS.ProcessEnv) => () => timed([process.execPath, cli, 'convert', `--parameters=${input}`, `--output=${output}`, '--quiet'], env);
+  const convert = (env: NodeJS.ProcessEnv, sync = true) => () => timed([process.execPath, cli, 'convert', `--parameters=${input}`, `--output=${output}`, '--quiet', ...(sync ? [] : ['--no-sync'])], env);
 
   const rows: [string, Timing, Timing][] = [];
   const cpSync = best(runs, () => timed(['bash', '-c', `cp "${input}" "${copy}" && sync "${copy}"`]), rmOut);
   rows.push(['with flush: paramflow convert (fsync)', best(runs, convert({}), rmOut), cpSync]);
   rows.push(['  with kernel copies', best(runs, convert({ PARAMFLOW_KERNEL_COPY: '1' }), rmOut), cpSync]);
   const cp = best(runs, () => timed(['cp', input, copy]), rmOut);
-  rows.push(['no flush:   paramflow convert', best(runs, convert({ PARAMFLOW_FSYNC: '0' }), rmOut), cp]);
-  rows.push(['  with kernel copies', best(runs, convert({ PARAMFLOW_FSYNC: '0', PARAMFLOW_KERNEL_COPY: '1' }), rmOut), cp]);
+  rows.push(['no flush:   paramflow convert', best(runs, convert({}, false), rmOut), cp]);
+  rows.push(['  with kernel copies', best(runs, convert({ PARAMFLOW_KERNEL_COPY: '1' }, false), rmOut), cp]);
 
   const kind = sourceAlign ? `IRPA (data aligned to ${sourceAlign} bytes)` : 'safetensors';
   console.log(`input: ${(size / 2 ** 30).toFixed(2)} GiB ${kind}, ${tensorCount} tensors; best of ${runs}; warm page cache`);

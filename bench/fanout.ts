@@ -42,11 +42,11 @@ try {
     ['256 MiB shards alone', await job('shards', [SINKS.shards])],
     ['all three in one job', await job('all', Object.values(SINKS))],
   ];
-  for (const [label, env] of [
-    ['with flush (fsync)', {}],
-    ['no flush', { PARAMFLOW_FSYNC: '0' }],
+  for (const [label, flags] of [
+    ['with flush (fsync)', []],
+    ['no flush', ['--no-sync']],
   ] as const) {
-    const times: [string, Timing][] = jobs.map(([name, path]) => [name, best(runs, () => timed([process.execPath, cli, 'run', path, '--quiet'], env), clean)]);
+    const times: [string, Timing][] = jobs.map(([name, path]) => [name, best(runs, () => timed([process.execPath, cli, 'run', path, '--quiet', ...flags]), clean)]);
     const copies = (n: number) => Array.from({ length: n }, (_, i) => `cp "${input}" "${dir}/copy${i + 1}.bin"` + (label === 'no flush' ? '' : ` && sync "${dir}/copy${i + 1}.bin"`)).join(' && ');
     const cp = best(runs, () => timed(['bash', '-c', copies(1)]), clean);
     const cp2 = best(runs, () => timed(['bash', '-c', copies(2)]), clean);

@@ -27,10 +27,10 @@ try {
   const shards = join(dir, 'shards');
   const copy = join(dir, 'copy.bin');
   const clean = () => void spawnSync('rm', ['-rf', shards, copy]);
-  const reshard = (env: NodeJS.ProcessEnv) => () => timed([process.execPath, cli, 'reshard', `--parameters=${archive}`, `--max-shard-size=${shardSize}`, `--output=${shards}`], env);
+  const reshard = (sync: boolean) => () => timed([process.execPath, cli, 'reshard', `--parameters=${archive}`, `--max-shard-size=${shardSize}`, `--output=${shards}`, ...(sync ? [] : ['--no-sync'])]);
   const rows: [string, Timing, Timing][] = [];
-  rows.push(['with flush: paramflow reshard (fsync)', best(runs, reshard({}), clean), best(runs, () => timed(['bash', '-c', `cp "${archive}" "${copy}" && sync "${copy}"`]), clean)]);
-  rows.push(['no flush:   paramflow reshard', best(runs, reshard({ PARAMFLOW_FSYNC: '0' }), clean), best(runs, () => timed(['cp', archive, copy]), clean)]);
+  rows.push(['with flush: paramflow reshard (fsync)', best(runs, reshard(true), clean), best(runs, () => timed(['bash', '-c', `cp "${archive}" "${copy}" && sync "${copy}"`]), clean)]);
+  rows.push(['no flush:   paramflow reshard', best(runs, reshard(false), clean), best(runs, () => timed(['cp', archive, copy]), clean)]);
   const size = Number(spawnSync('stat', ['-c', '%s', archive], { encoding: 'utf8' }).stdout);
   console.log(`input: ${(size / 2 ** 30).toFixed(2)} GiB IRPA, 300 parameters, into ${shardSize} shards; best of ${runs}; warm page cache`);
   printRows(rows, size);

@@ -30,7 +30,7 @@ try {
   warm(model);
   const out = join(dir, 'out');
   const clean = () => void spawnSync('rm', ['-rf', out]);
-  const ours = best(runs, () => timed(['bash', '-c', `cat "${archive}" | "${process.execPath}" "${cli}" convert --parameters=- --output="${out}" --quiet`], { PARAMFLOW_FSYNC: '0' }), clean);
+  const ours = best(runs, () => timed(['bash', '-c', `cat "${archive}" | "${process.execPath}" "${cli}" convert --parameters=- --output="${out}" --quiet --no-sync`]), clean);
   const theirs = best(
     runs,
     () => {
@@ -39,7 +39,7 @@ try {
     },
     clean,
   );
-  const bare = best(runs, () => timed(['bash', '-c', `cat "${model}" | "${process.execPath}" "${cli}" convert --parameters=- --output="${out}" --quiet`], { PARAMFLOW_FSYNC: '0' }), clean);
+  const bare = best(runs, () => timed(['bash', '-c', `cat "${model}" | "${process.execPath}" "${cli}" convert --parameters=- --output="${out}" --quiet --no-sync`]), clean);
   const cat = best(runs, () => timed(['bash', '-c', `cat "${model}" | cat > "${out}"`]), clean);
   await mkdir(out, { recursive: true });
   const size = Number(spawnSync('stat', ['-c', '%s', archive], { encoding: 'utf8' }).stdout);

@@ -59,6 +59,8 @@ export function ioError(file: string, error: unknown, action: string): IoError {
             ? 'no space left on device'
             : e?.code === 'EIO'
               ? 'input/output error (the disk or the filesystem failed)'
-              : (e?.message ?? String(error));
+              : e?.code === 'EPIPE' || e?.code === 'ERR_STREAM_PREMATURE_CLOSE'
+                ? 'the reader closed the pipe before the output was complete'
+                : (e?.message ?? String(error));
   return new IoError(file, `cannot ${action}: ${reason}`, e?.code);
 }

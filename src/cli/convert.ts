@@ -1,10 +1,12 @@
-import { stat } from 'node:fs/promises';
+import { UsageError } from '../errors.js';
+import { resolveOutput, STANDARD_OUTPUT } from '../io/output-target.js';
 import type { Parameter } from '../model/parameter.js';
 import { IoScheduler } from '../scheduler/io-scheduler.js';
-import type { ContainerWriteOptions } from '../sinks/container-writer.js';
-import { writeGguf } from '../sinks/gguf-writer.js';
-import { writeIrpa } from '../sinks/irpa-writer.js';
-import { writeSafetensors } from '../sinks/safetensors-writer.js';
+import { writeFiles } from '../sinks/container-writer.js';
+import { describePlanned, type FilePlan } from '../sinks/file-plan.js';
+import { planGgufFile } from '../sinks/gguf-writer.js';
+import { planIrpaFile } from '../sinks/irpa-writer.js';
+import { planSafetensorsFile } from '../sinks/safetensors-writer.js';
 import { droppedMetadataNote, ggufMetadataOf, irpaMetadataOf, safetensorsMetadataOf } from '../sinks/source-metadata.js';
 import { openSource, type OpenedSource } from '../sources/open.js';
 import type { Command } from './command.js';
@@ -13,12 +15,12 @@ import { requiredList, requiredString, type FlagSpec, type ParsedFlags } from '.
 import { printWritten } from './listing.js';
 import { loadEdited } from './parameters-flag.js';
 import { withProgress } from './progress.js';
-import { outputFormat, schedulerOptions, WRITER_FLAGS } from './shared-flags.js';
+import { outputFormat, schedulerOptions, WRITER_FLAGS, type OutputFormat } from './shared-flags.js';
 
 const FLAGS: FlagSpec[] = [
   { name: 'parameters', kind: 'list', value: '[SCOPE=]FILE', help: 'An input file (IRPA, GGUF or safetensors), in the global scope or in SCOPE' },
   ...EDIT_FLAGS,
-  { name: 'output', kind: 'string', value: 'FILE', help: 'Output file' },
+  { name: 'output', kind: 'string', value: 'FILE', help: 'Output file; - for standard output (or a FIFO or device), written front to back' },
   { name: 'format', kind: 'string', value: 'irpa|safetensors|gguf', help: 'Output format (default irpa)' },
   ...WRITER_FLAGS,
   { name: 'quiet', kind: 'bool', help: 'Do not print the resulting table' },
@@ -34,25 +36,21 @@ matches the renamed key, and an explicit --splat wins over --strip. All scopes
 are flattened into the output's one scope; two parameters that would share a
 key are refused.`;
 
-/** Writes in the asked format; lists what the new file holds. */
-async function writeOutput(
-  format: string,
-  output: string,
-  parameters: Parameter[],
-  sources: OpenedSource[],
-  flags: ParsedFlags,
-  options: ContainerWriteOptions,
-): Promise<{ count: number; bytesCopied: number; fileBytes: number; listing: () => Promise<Parameter[]> }> {
+/**
+ * Plans the one output file in the asked format; `describe` lists what it
+ * holds once written: read back from a file, from the plan for a stream.
+ */
+function planOutput(format: OutputFormat, output: string, parameters: Parameter[], sources: OpenedSource[], flags: ParsedFlags, stream: boolean): { plan: FilePlan; describe: () => Promise<Parameter[]> } {
   const rawDtype = flags.strings.get('raw-dtype');
   if (format === 'irpa') {
-    const archive = await writeIrpa(output, parameters, { ...options, tensorMetadata: flags.bools.get('tensor-metadata') ?? false, fileMetadata: irpaMetadataOf(sources) });
-    return { count: parameters.length, bytesCopied: archive.bytesCopied, fileBytes: archive.layout.totalSize, listing: async () => archive.parameters };
+    const archive = planIrpaFile(output, parameters, { tensorMetadata: flags.bools.get('tensor-metadata') ?? false, fileMetadata: irpaMetadataOf(sources) });
+    return { plan: archive.plan, describe: async () => archive.describe() };
   }
-  const bytesCopied =
+  const plan =
     format === 'safetensors'
-      ? await writeSafetensors(output, parameters, { ...options, rawDtype, metadata: safetensorsMetadataOf(sources) })
-      : await writeGguf(output, parameters, { ...options, rawDtype, kv: ggufMetadataOf(sources) });
-  return { count: parameters.length, bytesCopied, fileBytes: (await stat(output)).size, listing: async () => (await openSource(output)).parameters };
+      ? planSafetensorsFile(output, parameters, { rawDtype, metadata: safetensorsMetadataOf(sources) })
+      : planGgufFile(output, parameters, { rawDtype, kv: ggufMetadataOf(sources) });
+  return { plan, describe: async () => (stream ? describePlanned(plan, parameters) : (await openSource(output)).parameters) };
 }
 
 export const convert: Command = {
@@ -64,6 +62,10 @@ export const convert: Command = {
   async execute(flags, io) {
     const output = requiredString(flags, 'output', 'FILE');
     const inputs = requiredList(flags, 'parameters', '[SCOPE=]FILE');
+    const toStdout = output === STANDARD_OUTPUT;
+    if (toStdout && flags.bools.get('json')) throw new UsageError('--json prints to standard output, where --output=- writes the file; use --output=FILE');
+    // Checked before any input is read: a terminal, a directory or a socket is no place for the file.
+    const target = await resolveOutput(output);
     const warn = (message: string) => io.err(`paramflow convert: warning: ${message}\n`);
     const edits = editOperator(flags, warn);
 
@@ -75,13 +77,15 @@ export const convert: Command = {
     if (dropped) io.err(`paramflow convert: note: ${dropped}\n`);
     const payloadBytes = parameters.reduce((n, p) => n + (p.storage.kind === 'splat' ? 0 : p.length), 0);
     const started = performance.now();
-    const written = await withProgress(io, 'convert', payloadBytes, (onProgress) =>
-      writeOutput(format, output, parameters, sources, flags, { scheduler, ...(onProgress ? { onProgress } : {}) }),
+    const { plan, describe } = planOutput(format, output, parameters, sources, flags, target.kind === 'stream');
+    const bytesCopied = await withProgress(io, 'convert', payloadBytes, (onProgress) =>
+      writeFiles([plan], { scheduler, sync: !flags.bools.get('no-sync'), ...(onProgress ? { onProgress } : {}) }),
     );
-    if (flags.bools.get('json') || !flags.bools.get('quiet')) printWritten(io, flags, await written.listing());
+    // Standard output holds the file; a listing would be mixed into it.
+    if (!toStdout && (flags.bools.get('json') || !flags.bools.get('quiet'))) printWritten(io, flags, await describe());
     if (flags.bools.get('json')) {
       const seconds = (performance.now() - started) / 1000;
-      const summary = { output, format, parameters: written.count, bytesCopied: written.bytesCopied, fileBytes: written.fileBytes, seconds: Number(seconds.toFixed(3)) };
+      const summary = { output, format, parameters: parameters.length, bytesCopied, fileBytes: plan.totalSize, stream: target.kind === 'stream', seconds: Number(seconds.toFixed(3)) };
       io.out(`${JSON.stringify({ summary })}\n`);
     }
     return 0;

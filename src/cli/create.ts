@@ -14,6 +14,7 @@ const FLAGS: FlagSpec[] = [
   { name: 'output', kind: 'string', value: 'FILE.irpa', help: 'Output archive' },
   { name: 'quiet', kind: 'bool', help: 'Do not print the resulting table' },
   { name: 'json', kind: 'bool', help: 'Print the resulting parameters as JSON lines instead of the table' },
+  { name: 'no-sync', kind: 'bool', help: 'Do not flush the archive to disk before it counts as written (scratch outputs)' },
 ];
 
 const USAGE = 'paramflow create --data=NAME=SHAPExTYPE[=VALUE] --splat=NAME=SHAPExTYPE[=VALUE] [--alignment=N] --output=FILE.irpa';
@@ -35,7 +36,7 @@ export const create: Command = {
     const parameters = declaredParameters({ splat: flags.lists.get('splat'), data: flags.lists.get('data') });
 
     const bytes = parameters.reduce((n, p) => n + (p.storage.kind === 'splat' ? 0 : p.length), 0);
-    const written = await withProgress(io, 'create', bytes, (onProgress) => writeIrpa(output, parameters, { alignment, ...(onProgress ? { onProgress } : {}) }));
+    const written = await withProgress(io, 'create', bytes, (onProgress) => writeIrpa(output, parameters, { alignment, sync: !flags.bools.get('no-sync'), ...(onProgress ? { onProgress } : {}) }));
     printWritten(io, flags, written.parameters);
     return 0;
   },

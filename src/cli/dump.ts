@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { UsageError } from '../errors.js';
 import { writeAtomically } from '../io/atomic-output.js';
+import { resolveOutput, writeStream } from '../io/output-target.js';
 import { FileCache } from '../io/file-cache.js';
 import { parameterChunks } from '../io/parameter-bytes.js';
 import { assertNotAnInput } from '../io/same-file.js';
@@ -73,6 +74,10 @@ function parseExtract(text: string): { scope: string; key: string; path: string 
   return { scope: sep < 0 ? '' : id.slice(0, sep), key: sep < 0 ? id : id.slice(sep + 2), path: text.slice(eq + 1) };
 }
 
+async function* map<T, U>(items: AsyncIterable<T>, f: (item: T) => U): AsyncGenerator<U> {
+  for await (const item of items) yield f(item);
+}
+
 export const dump: Command = {
   name: 'dump',
   summary: 'List parameters of IRPA, GGUF and safetensors files and extract them',
@@ -113,14 +118,20 @@ export const dump: Command = {
         const id = scope === '' ? key : `${scope}::${key}`;
         if (!json) io.out(`Extracting parameter \`${id}\` (${p.length}b) to \`${path}\`...\n`);
         await assertNotAnInput(path, inputs);
-        await writeAtomically(path, async (out) => {
-          let at = 0;
-          for await (const chunk of parameterChunks(p, files)) {
-            await out.write(chunk, at);
-            at += chunk.length;
-            advance(tally, chunk.length);
-          }
-        });
+        const target = await resolveOutput(path);
+        if (target.kind === 'stream') {
+          // A stream may hold a chunk past the next one: each is a copy of the reused buffer.
+          await writeStream(target, map(parameterChunks(p, files), (chunk) => (advance(tally, chunk.length), chunk.slice())), path);
+        } else {
+          await writeAtomically(path, async (out) => {
+            let at = 0;
+            for await (const chunk of parameterChunks(p, files)) {
+              await out.write(chunk, at);
+              at += chunk.length;
+              advance(tally, chunk.length);
+            }
+          });
+        }
         advance(tally, 0, true);
       }
     } finally {

@@ -61,14 +61,17 @@ async function run(command: Command, args: string[], io: CommandIO): Promise<num
 let handlersInstalled = false;
 
 /**
- * A stopped command leaves no temporary file behind, and output piped into a
- * reader that quits early (`| head`) ends the command quietly.
+ * A stopped command leaves no temporary file behind, and a listing piped
+ * into a reader that quits early (`dump | head`) ends the command quietly;
+ * data written to standard output (`--output=-`) has a listener of its own,
+ * which fails the command instead.
  */
 function installProcessHandlers(): void {
   if (handlersInstalled) return;
   handlersInstalled = true;
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code !== 'EPIPE') throw error;
+    if (process.stdout.listenerCount('error') > 1) return;
     removePendingOutputs();
     process.exit(0);
   });

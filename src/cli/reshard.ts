@@ -1,9 +1,10 @@
 import { UsageError } from '../errors.js';
 import { writeDirectoryAtomically } from '../io/atomic-directory.js';
+import { resolveOutput } from '../io/output-target.js';
 import { IoScheduler } from '../scheduler/io-scheduler.js';
 import type { ShardPolicy } from '../sinks/shard-plan.js';
 import { planShardSet, writeShardSet } from '../sinks/shard-set-writer.js';
-import { writeTarFile, writeTarStream } from '../sinks/tar-writer.js';
+import { writeTarFile } from '../sinks/tar-writer.js';
 import { droppedMetadataNote, metadataOptions } from '../sinks/source-metadata.js';
 import { parseByteSize } from './byte-size.js';
 import type { Command } from './command.js';
@@ -55,24 +56,26 @@ and moved into place when complete; a non-empty DIR is refused unless --force.`,
     if (!/^[\w.-]+$/.test(prefix) || prefix.startsWith('.')) throw new UsageError(`--prefix=${prefix}: use letters, digits, '.', '_' and '-' only`);
     const policy = policyOf(flags);
     if (output === '-' && flags.bools.get('json')) throw new UsageError('--json prints to standard output, where --output=- writes the tar; use --output=FILE.tar');
+    // A terminal is refused before any input is read.
+    if (output === '-') await resolveOutput(output);
     const warn = (message: string) => io.err(`paramflow reshard: warning: ${message}\n`);
     const edits = editOperator(flags, warn);
     const scheduler = new IoScheduler(schedulerOptions(flags));
 
     const { parameters, sources } = await loadEdited(inputs, edits, (note) => io.err(`paramflow reshard: note: ${note}\n`));
     const tensorMetadata = flags.bools.get('tensor-metadata') ?? false;
-    const setOptions = { format, policy, prefix, scheduler, rawDtype: flags.strings.get('raw-dtype'), tensorMetadata, ...metadataOptions(sources), warn };
+    const sync = !flags.bools.get('no-sync');
+    const setOptions = { format, policy, prefix, scheduler, rawDtype: flags.strings.get('raw-dtype'), tensorMetadata, ...metadataOptions(sources), warn, sync };
     const dropped = droppedMetadataNote(format, tensorMetadata, sources);
     if (dropped) io.err(`paramflow reshard: note: ${dropped}\n`);
     let files: string[];
     if (output === '-' || output.endsWith('.tar')) {
       // A tar stream of the set: standard output, or a tar file that appears when complete.
       const plans = planShardSet('', parameters, setOptions);
-      if (output === '-') await writeTarStream(plans, process.stdout);
-      else await writeTarFile(output, plans);
+      await writeTarFile(output, plans, { sync });
       files = plans.map((plan) => plan.path);
     } else {
-      files = await writeDirectoryAtomically(output, flags.bools.get('force') ?? false, (dir) => writeShardSet(dir, parameters, setOptions));
+      files = await writeDirectoryAtomically(output, flags.bools.get('force') ?? false, (dir) => writeShardSet(dir, parameters, setOptions), { sync });
     }
     if (flags.bools.get('json')) {
       const bytes = parameters.reduce((n, p) => n + p.length, 0);

@@ -12,6 +12,7 @@ const FLAGS: FlagSpec[] = [
   { name: 'dry-run', kind: 'bool', help: 'Open the sources and print the plan: parameters in and out, bytes and layout of each output; write nothing' },
   { name: 'json', kind: 'bool', help: 'Print a JSON summary (the plan, with --dry-run) instead of text' },
   { name: 'quiet', kind: 'bool', help: 'Print nothing but warnings and errors' },
+  { name: 'no-sync', kind: 'bool', help: 'Do not flush outputs to disk before they count as written (scratch outputs; a crash of the machine can lose them)' },
 ];
 
 const DESCRIPTION = `Runs a job declared in YAML: sources (files or globs, paths relative to the job
@@ -78,6 +79,7 @@ export const run: Command = {
       const result = await runJob(file, {
         sets: parseSets(flags.lists.get('set') ?? []),
         dryRun,
+        sync: !flags.bools.get('no-sync'),
         warn: (message) => io.err(`paramflow run: warning: ${message}\n`),
         note: (message) => io.err(`paramflow run: note: ${message}\n`),
         onPlan: async (plan) => {

@@ -10,6 +10,7 @@ export const WRITER_FLAGS: FlagSpec[] = [
   { name: 'io-budget', kind: 'string', value: 'SIZE', help: 'Bytes held in I/O buffers at once (default 64MiB)' },
   { name: 'chunk-size', kind: 'string', value: 'SIZE', help: 'Size of each buffered read and write (default 2MiB; 1MiB at most from a pipe)' },
   { name: 'concurrency', kind: 'int', value: 'N', help: 'I/O operations in flight at once (default: 2 to 4, by cores)' },
+  { name: 'no-sync', kind: 'bool', help: 'Do not flush outputs to disk before they count as written: faster for scratch outputs, which a crash of the machine can lose' },
 ];
 
 export const OUTPUT_FORMATS = ['irpa', 'safetensors', 'gguf'] as const;

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { ioError, UsageError } from '../errors.js';
-import { addPendingOutput, dropPendingOutput } from './atomic-output.js';
+import { addPendingOutput, dropPendingOutput, syncDirectory, type DurabilityOptions } from './atomic-output.js';
 import { callAsync, libcFunction, type AsyncFunction } from './libc.js';
 import { removeStalePartials } from './stale-partials.js';
 
@@ -40,7 +40,7 @@ async function moveIntoPlace(temp: string, target: string): Promise<void> {
   await rm(aside, { recursive: true, force: true });
 }
 
-export async function writeDirectoryAtomically<T>(target: string, force: boolean, fill: (dir: string) => Promise<T>): Promise<T> {
+export async function writeDirectoryAtomically<T>(target: string, force: boolean, fill: (dir: string) => Promise<T>, options: DurabilityOptions = {}): Promise<T> {
   const existing = await readdir(target).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return [];
     if (error.code === 'ENOTDIR') throw new UsageError(`--output=${target} is a file, not a directory`);
@@ -57,7 +57,10 @@ export async function writeDirectoryAtomically<T>(target: string, force: boolean
   addPendingOutput(temp);
   try {
     const result = await fill(temp);
+    // The new directory's entries, then its own in its parent, are made durable.
+    if (options.sync ?? true) await syncDirectory(temp, target);
     await moveIntoPlace(temp, target);
+    if (options.sync ?? true) await syncDirectory(dirname(resolve(target)), target);
     return result;
   } finally {
     await rm(temp, { recursive: true, force: true });

@@ -2,8 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { ioError } from '../errors.js';
+import { ioError, UsageError } from '../errors.js';
 import { EarlyWriteback } from './early-writeback.js';
+import { failpoint } from './failpoints.js';
+import { resolveOutput } from './output-target.js';
 import { writeFully } from './write-fully.js';
 import { removeStalePartials } from './stale-partials.js';
 
@@ -24,28 +26,42 @@ export function removePendingOutputs(): void {
   pending.clear();
 }
 
+export interface DurabilityOptions {
+  /**
+   * Flush each output and its directory to disk before it counts as written
+   * (default true). Off (`--no-sync`) for scratch outputs: faster, but a
+   * crash of the machine can lose them.
+   */
+  sync?: boolean | undefined;
+}
+
 /**
  * An output file written under a temporary name beside its target and renamed
  * into place only when complete, so the target holds either its old contents
- * or the complete new ones, never a partial file.
+ * or the complete new ones, never a partial file. A target reached through
+ * symbolic links is the file they lead to: the links stay.
  */
 export class AtomicOutput {
   private done = false;
-  /** Flushing is skipped for benchmarks that compare with a plain `cp` (PARAMFLOW_FSYNC=0); never for real work. */
-  private readonly durable = process.env.PARAMFLOW_FSYNC !== '0';
   private readonly writeback: EarlyWriteback;
 
   private constructor(
     readonly target: string,
+    /** The file written: the target, its links followed. */
+    readonly file: string,
     readonly tempPath: string,
     readonly handle: FileHandle,
+    private readonly durable: boolean,
   ) {
     this.writeback = new EarlyWriteback(handle.fd);
   }
 
-  static async create(target: string): Promise<AtomicOutput> {
-    await removeStalePartials(target);
-    const tempPath = join(dirname(target), `.${basename(target)}.${process.pid}-${randomBytes(4).toString('hex')}.partial`);
+  static async create(target: string, options: DurabilityOptions = {}): Promise<AtomicOutput> {
+    const resolved = await resolveOutput(target);
+    if (resolved.kind !== 'file') throw new UsageError(`${target} is not a regular file; it can only be written as a stream`);
+    const file = resolved.path;
+    await removeStalePartials(file);
+    const tempPath = join(dirname(file), `.${basename(file)}.${process.pid}-${randomBytes(4).toString('hex')}.partial`);
     let handle: FileHandle;
     try {
       handle = await open(tempPath, 'wx');
@@ -53,7 +69,7 @@ export class AtomicOutput {
       throw ioError(target, error, 'create output');
     }
     pending.add(tempPath);
-    return new AtomicOutput(target, tempPath, handle);
+    return new AtomicOutput(target, file, tempPath, handle, options.sync ?? true);
   }
 
   /** The name users know it by (the target), for messages. */
@@ -106,7 +122,10 @@ export class AtomicOutput {
   async flush(): Promise<void> {
     try {
       await this.writeback.settle();
-      if (this.durable) await this.handle.sync();
+      if (this.durable) {
+        failpoint('sync', 1);
+        await this.handle.sync();
+      }
       await this.handle.close();
     } catch (error) {
       await this.abort();
@@ -114,16 +133,17 @@ export class AtomicOutput {
     }
   }
 
-  /** Renames a flushed output into place. */
+  /** Renames a flushed output into place, and makes the rename durable too. */
   async publish(): Promise<void> {
     try {
-      await rename(this.tempPath, this.target);
+      await rename(this.tempPath, this.file);
     } catch (error) {
       await this.abort();
       throw ioError(this.target, error, 'finish output');
     }
     pending.delete(this.tempPath);
     this.done = true;
+    if (this.durable) await syncDirectory(dirname(this.file), this.target);
   }
 
   /** Drops the temporary file; the target is left as it was. */
@@ -137,19 +157,36 @@ export class AtomicOutput {
   }
 }
 
+/**
+ * Flushes a directory's entries, so a file renamed into it survives a crash
+ * of the machine (a rename is durable only once its directory is).
+ */
+export async function syncDirectory(dir: string, named: string): Promise<void> {
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(dir, 'r');
+    failpoint('sync', 1);
+    await handle.sync();
+  } catch (error) {
+    throw ioError(named, error, 'flush its directory');
+  } finally {
+    await handle?.close();
+  }
+}
+
 /** Runs `fill` on a new atomic output; the target appears only if it succeeds. */
-export function writeAtomically<T>(target: string, fill: (out: AtomicOutput) => Promise<T>): Promise<T> {
-  return writeAllAtomically([target], ([out]) => fill(out!));
+export function writeAtomically<T>(target: string, fill: (out: AtomicOutput) => Promise<T>, options: DurabilityOptions = {}): Promise<T> {
+  return writeAllAtomically([target], ([out]) => fill(out!), options);
 }
 
 /**
  * Several outputs as one: each written under a temporary name, all flushed
  * before any is renamed into place; if anything fails, none appears.
  */
-export async function writeAllAtomically<T>(targets: string[], fill: (outputs: AtomicOutput[]) => Promise<T>): Promise<T> {
+export async function writeAllAtomically<T>(targets: string[], fill: (outputs: AtomicOutput[]) => Promise<T>, options: DurabilityOptions = {}): Promise<T> {
   const outputs: AtomicOutput[] = [];
   try {
-    for (const target of targets) outputs.push(await AtomicOutput.create(target));
+    for (const target of targets) outputs.push(await AtomicOutput.create(target, options));
     const result = await fill(outputs);
     const flushed = await Promise.allSettled(outputs.map((out) => out.flush()));
     const failed = flushed.find((r) => r.status === 'rejected');

@@ -2,17 +2,18 @@
  * Fault injection for tests, off unless PARAMFLOW_FAILPOINTS is set:
  * `write=ENOSPC@65536,read=EIO@0` makes the first write (read) that would
  * take the process past that many bytes written (read) fail with that error
- * code, as the kernel would report it. Lets tests show what a full disk or a
+ * code, as the kernel would report it; `sync=EIO@1` fails the second flush
+ * to disk (each file or directory flushed counts one). Lets tests show what a full disk or a
  * failing one does to every command, without either.
  */
-type Kind = 'read' | 'write';
+type Kind = 'read' | 'write' | 'sync';
 
 const points = new Map<Kind, { code: string; after: number }>();
 for (const spec of (process.env.PARAMFLOW_FAILPOINTS ?? '').split(',').filter(Boolean)) {
-  const m = /^(read|write)=([A-Z]+)@(\d+)$/.exec(spec.trim());
+  const m = /^(read|write|sync)=([A-Z]+)@(\d+)$/.exec(spec.trim());
   if (m) points.set(m[1] as Kind, { code: m[2]!, after: Number(m[3]) });
 }
-const done: Record<Kind, number> = { read: 0, write: 0 };
+const done: Record<Kind, number> = { read: 0, write: 0, sync: 0 };
 
 /** Counts `bytes` of `kind`; throws the injected error when they cross the failpoint. */
 export function failpoint(kind: Kind, bytes: number): void {

@@ -35,6 +35,8 @@ export interface RunOptions {
   onProgress?: (state: ProgressState) => void;
   /** Called once the plan is known, before any byte moves (to size a progress bar). */
   onPlan?: (plan: JobPlan) => void | Promise<void>;
+  /** False: outputs are not flushed to disk (`--no-sync`; the job's `options: { sync: false }` says the same). */
+  sync?: boolean;
 }
 
 /** What a source gave: a file read, or the parameters a `create` source declared. */
@@ -118,13 +120,14 @@ export async function runJob(file: JobFile, options: RunOptions = {}): Promise<J
   const fileSinks = planned.filter((s) => !s.device && !s.tar);
   // Outputs may name directories that do not exist yet (build/ci/model.irpa).
   for (const sink of planned) if (!sink.device) await mkdir(dirname(sink.target), { recursive: true });
-  const bytesWritten = await inDirectories(fileSinks, (files) => writeFiles(files, { scheduler, ...(options.onProgress ? { onProgress: options.onProgress } : {}) }));
-  // A tar is written front to back, so its sinks take a pass of their own.
+  const sync = (options.sync ?? true) && (job.options?.sync ?? true);
+  const bytesWritten = await inDirectories(fileSinks, sync, (files) => writeFiles(files, { scheduler, sync, ...(options.onProgress ? { onProgress: options.onProgress } : {}) }));
+  // A tar is written front to back, so its sinks take a pass of their own, reading every byte they hold.
   let tarBytes = 0;
-  for (const sink of planned) if (sink.tar) tarBytes += await writeTarFile(sink.target, sink.files);
+  for (const sink of planned) if (sink.tar) tarBytes += await writeTarFile(sink.target, sink.files, { sync });
   const devices: DeviceSinkResult[] = [];
   for (const [i, sink] of planned.entries()) if (sink.device) devices.push({ sink: i, ...(await loadDeviceSink(sink, scheduler)) });
-  return { ...plan, bytesRead: scheduler.bytesRead, bytesWritten: bytesWritten + tarBytes, devices };
+  return { ...plan, bytesRead: scheduler.bytesRead + tarBytes, bytesWritten: bytesWritten + tarBytes, devices };
 }
 
 /** Loads a device sink's parameters, checks them if asked, and lets the device go. */
@@ -196,7 +199,7 @@ function refuseSharedTargets(sinks: PlannedSink[], locate: (at: DocPath) => stri
  * Writes every sink's files together; a shard set's go into a temporary
  * directory moved into place once all are complete.
  */
-async function inDirectories(sinks: PlannedSink[], write: (files: FilePlan[]) => Promise<number>): Promise<number> {
+async function inDirectories(sinks: PlannedSink[], sync: boolean, write: (files: FilePlan[]) => Promise<number>): Promise<number> {
   const files: FilePlan[] = [];
   const enter = async (i: number): Promise<number> => {
     if (i === sinks.length) return write(files);
@@ -205,10 +208,15 @@ async function inDirectories(sinks: PlannedSink[], write: (files: FilePlan[]) =>
       files.push(...sink.files);
       return enter(i + 1);
     }
-    return writeDirectoryAtomically(sink.target, sink.dir.force, async (temp) => {
-      files.push(...sink.files.map((f) => ({ ...f, path: join(temp, basename(f.path)) })));
-      return enter(i + 1);
-    });
+    return writeDirectoryAtomically(
+      sink.target,
+      sink.dir.force,
+      async (temp) => {
+        files.push(...sink.files.map((f) => ({ ...f, path: join(temp, basename(f.path)) })));
+        return enter(i + 1);
+      },
+      { sync },
+    );
   };
   return enter(0);
 }

@@ -97,6 +97,8 @@ export const jobSchema = z.strictObject({
       chunk: size.optional(),
       concurrency: z.number().int().min(1).max(64).optional(),
       'kernel-copy': z.boolean().optional(),
+      /** false: outputs are not flushed to disk (scratch outputs; a crash of the machine can lose them). */
+      sync: z.boolean().optional(),
     })
     .optional(),
 });

@@ -1,4 +1,5 @@
-import { writeAllAtomically } from '../io/atomic-output.js';
+import { writeAllAtomically, type DurabilityOptions } from '../io/atomic-output.js';
+import { resolveOutput, writeStream, type OutputTarget } from '../io/output-target.js';
 import { FileCache } from '../io/file-cache.js';
 import { finishStandardInput } from '../io/standard-input.js';
 import { assertNotAnInput } from '../io/same-file.js';
@@ -7,10 +8,11 @@ import type { CopyPiece } from '../scheduler/plan.js';
 import { trackProgress, type ProgressState } from '../scheduler/progress.js';
 import { payloadBytes, planContainerFile, planInputs, type ContainerLayout, type FilePlan } from './file-plan.js';
 import type { Parameter } from '../model/parameter.js';
+import { planBytes } from './plan-bytes.js';
 
 export type { ContainerLayout } from './file-plan.js';
 
-export interface ContainerWriteOptions {
+export interface ContainerWriteOptions extends DurabilityOptions {
   /** Runs the payload copies; a default one if not given. */
   scheduler?: IoScheduler;
   /** Hears running totals of bytes and parameters written. */
@@ -26,11 +28,23 @@ export function writeContainer(path: string, parameters: Parameter[], layout: Co
  * Writes planned files together: each is sized, given its prefix, then every
  * payload is copied through one scheduler call, so a source range that
  * several files need is read once. All are flushed before any is moved into
- * place; if one fails, none appears. Returns the payload bytes moved.
+ * place; if one fails, none appears. A file that is a stream (standard
+ * output, a FIFO, a character device) is then written front to back.
+ * Returns the payload bytes moved.
  */
 export async function writeFiles(plans: FilePlan[], options: ContainerWriteOptions = {}): Promise<number> {
   const inputs = planInputs(plans);
   for (const plan of plans) await assertNotAnInput(plan.path, inputs);
+  const targets = await Promise.all(plans.map((plan) => resolveOutput(plan.path)));
+  const files = plans.filter((_, i) => targets[i]!.kind === 'file');
+  if (files.length > 0) await writeFilesAtomically(files, options);
+  for (const [i, target] of targets.entries()) {
+    if (target.kind === 'stream') await writePlanToStream(plans[i]!, target, options);
+  }
+  return plans.reduce((n, plan) => n + payloadBytes(plan), 0);
+}
+
+async function writeFilesAtomically(plans: FilePlan[], options: ContainerWriteOptions): Promise<void> {
   // Tags number parameters across all files, for progress.
   let base = 0;
   const pieces: CopyPiece[][] = plans.map((plan) => {
@@ -55,12 +69,34 @@ export async function writeFiles(plans: FilePlan[], options: ContainerWriteOptio
         await scheduler.copyToFiles(outputs.map((target, i) => ({ target, pieces: pieces[i]! })), files, { targetIsZeroed: true, releaseSources: true });
         await finishStandardInput();
       },
+      options,
     );
   } finally {
     subscription?.unsubscribe();
     await files.closeAll();
   }
-  return plans.reduce((n, plan) => n + payloadBytes(plan), 0);
+}
+
+/** A planned file's bytes, front to back, into a stream; progress as each parameter's bytes pass. */
+async function writePlanToStream(plan: FilePlan, target: OutputTarget & { kind: 'stream' }, options: ContainerWriteOptions): Promise<void> {
+  const files = new FileCache();
+  try {
+    await writeStream(target, planBytes(plan, files, options.onProgress && progressCounter(plan, options.onProgress)), plan.path);
+    await finishStandardInput();
+  } finally {
+    await files.closeAll();
+  }
+}
+
+/** Running totals for a file written piece by piece, front to back. */
+function progressCounter(plan: FilePlan, onProgress: (state: ProgressState) => void): (piece: CopyPiece) => void {
+  const bytesTotal = payloadBytes(plan);
+  const state = { bytesDone: 0, bytesTotal, parametersDone: plan.parameterCount - plan.pieces.length, parametersTotal: plan.parameterCount };
+  return (piece) => {
+    state.bytesDone += piece.length;
+    state.parametersDone += 1;
+    onProgress({ ...state });
+  };
 }
 
 /** Running totals for pieces tagged 0..count-1 across files; parameters with nothing to copy are done from the start. */

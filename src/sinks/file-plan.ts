@@ -57,3 +57,13 @@ export function planInputs(plans: FilePlan[]): Set<string> {
   for (const plan of plans) for (const p of plan.pieces) if (p.source.kind === 'file') paths.add(p.source.path);
   return paths;
 }
+
+/** The parameters as a planned file will hold them: each at its place in it (a splat stays a splat). */
+export function describePlanned(plan: FilePlan, parameters: Parameter[]): Parameter[] {
+  const layout = plan.layout();
+  return parameters.map((p, i) => {
+    const offset = layout[i]?.offset;
+    const storage: Parameter['storage'] = offset === undefined ? p.storage : { kind: 'data', source: { kind: 'file', path: plan.path, offset } };
+    return { ...p, storage, origin: plan.path };
+  });
+}

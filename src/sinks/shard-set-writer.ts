@@ -29,6 +29,8 @@ export interface ShardSetOptions {
   /** With tensorMetadata: the IRPA metadata entry's blob, for the first shard. */
   fileMetadata?: Uint8Array | undefined;
   warn?: (message: string) => void;
+  /** Flush the files to disk (default true). */
+  sync?: boolean;
 }
 
 /** Bytes a parameter takes in a shard: splats take none in IRPA and are expanded elsewhere. */
@@ -75,6 +77,6 @@ export function planShardSet(dir: string, parameters: Parameter[], options: Shar
 export async function writeShardSet(dir: string, parameters: Parameter[], options: ShardSetOptions): Promise<string[]> {
   const plans = planShardSet(dir, parameters, options);
   await mkdir(dir, { recursive: true });
-  await writeFiles(plans, options.scheduler ? { scheduler: options.scheduler } : {});
+  await writeFiles(plans, { ...(options.scheduler ? { scheduler: options.scheduler } : {}), sync: options.sync ?? true });
   return plans.map((plan) => basename(plan.path));
 }

@@ -1,50 +1,14 @@
 import { basename } from 'node:path';
-import { Writable } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
-import { writeAtomically } from '../io/atomic-output.js';
+import { writeAtomically, type DurabilityOptions } from '../io/atomic-output.js';
+import { resolveOutput, writeStream } from '../io/output-target.js';
 import { FileCache } from '../io/file-cache.js';
-import { fillWithPattern } from '../io/parameter-bytes.js';
 import { finishStandardInput } from '../io/standard-input.js';
 import { assertNotAnInput } from '../io/same-file.js';
-import type { CopyPiece } from '../scheduler/plan.js';
 import { payloadBytes, planInputs, type FilePlan } from './file-plan.js';
-
-const CHUNK = 8 * 2 ** 20;
-
-/**
- * A planned file's bytes front to back: its prefix, then each piece in
- * place, zeros between. Each chunk is a fresh buffer, since a stream may
- * hold it until it is written; backpressure keeps only a few alive.
- */
-async function* planBytes(plan: FilePlan, files: FileCache): AsyncGenerator<Uint8Array> {
-  let at = 0;
-  const zeros = function* (until: number) {
-    for (; at < until; at += Math.min(CHUNK, until - at)) yield new Uint8Array(Math.min(CHUNK, until - at));
-  };
-  if (plan.prefix.length > 0) yield plan.prefix;
-  at = plan.prefix.length;
-  for (const piece of [...plan.pieces].sort((a, b) => a.target - b.target)) {
-    yield* zeros(piece.target);
-    yield* pieceBytes(piece, files);
-    at = piece.target + piece.length;
-  }
-  yield* zeros(plan.totalSize);
-}
-
-async function* pieceBytes(piece: CopyPiece, files: FileCache): AsyncGenerator<Uint8Array> {
-  for (let done = 0; done < piece.length; ) {
-    const n = Math.min(CHUNK, piece.length - done);
-    if (piece.source.kind === 'fill') {
-      // Chunks are multiples of every pattern length (1 to 16 bytes), so each starts in phase.
-      yield fillWithPattern(new Uint8Array(n), piece.source.pattern);
-    } else {
-      const file = await files.get(piece.source.path);
-      yield await file.read(piece.source.offset + done, n, `${n} bytes of parameter data`);
-    }
-    done += n;
-  }
-}
+import { planBytes } from './plan-bytes.js';
 
 /**
  * Writes planned files as members of a tar stream, in plan order, with fixed
@@ -80,9 +44,19 @@ export async function writeTarStream(plans: FilePlan[], out: Writable): Promise<
   return plans.reduce((n, plan) => n + payloadBytes(plan), 0);
 }
 
-/** Writes planned files into a tar file that appears only once complete. */
-export async function writeTarFile(path: string, plans: FilePlan[]): Promise<number> {
+/** Writes planned files into a tar file that appears only once complete (or, to a FIFO or device, as a stream). */
+export async function writeTarFile(path: string, plans: FilePlan[], options: DurabilityOptions = {}): Promise<number> {
   await assertNotAnInput(path, planInputs(plans));
+  const target = await resolveOutput(path);
+  if (target.kind === 'stream') {
+    let bytes = 0;
+    const sink = new PassThrough();
+    const written = writeStream(target, sink, path);
+    written.catch(() => undefined);
+    bytes = await writeTarStream(plans, sink);
+    await written;
+    return bytes;
+  }
   return writeAtomically(path, (out) => {
     // Written through the atomic output itself, which keeps its descriptor to flush and rename.
     let position = 0;
@@ -95,5 +69,5 @@ export async function writeTarFile(path: string, plans: FilePlan[]): Promise<num
       },
     });
     return writeTarStream(plans, sink);
-  });
+  }, options);
 }
