@@ -10,7 +10,7 @@ import { openSource } from '../src/sources/open.js';
 import { runCli } from './helpers/cli.js';
 import { ggufFile, type TestTensor } from './helpers/gguf-bytes.js';
 import { chainBytes, type TestEntry } from './helpers/irpa-bytes.js';
-import { inTempDir } from './helpers/paths.js';
+import { inTempDir, sharedDir } from './helpers/paths.js';
 import { safetensorsFile } from './helpers/safetensors-bytes.js';
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -197,5 +197,28 @@ test('progress counts every byte and every parameter, splats and zeroed ones inc
     t.is(last.parametersTotal, 50);
     t.is(states[0]!.parametersDone, 5, 'splats are done from the start');
     t.true(states.every((s, i) => i === 0 || s.bytesDone >= states[i - 1]!.bytesDone));
+  });
+});
+
+test('a /REGEX/ rename replaces every match within a key, as sed s///g does: the README\'s examples', async (t) => {
+  const model = join(sharedDir, 'real/gguf/stories260K.gguf');
+  await inTempDir(async (dir) => {
+    const output = join(dir, 'out.irpa');
+    const r = await runCli(['convert', `--parameters=${model}`, '--rename=/blk\\.(\\d+)\\./=layers.$1.', `--output=${output}`, '--json']);
+    t.is(r.code, 0, r.stderr);
+    const keys = r.stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((o) => 'key' in o).map((o) => o.key as string);
+    t.true(keys.includes('layers.0.attn_q.weight'), keys.join(' '));
+    t.false(keys.some((k) => k.startsWith('blk.')));
+    // Every match in a key, not only the first; an anchored expression matches whole keys only.
+    const twice = await runCli(['convert', `--parameters=${model}`, '--rename=/_/=-', '--rename=/^output\\.weight$/=head', `--output=${output}`, '--json']);
+    const renamed = twice.stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((o) => 'key' in o).map((o) => o.key as string);
+    t.true(renamed.includes('blk.0.ffn-gate.weight'));
+    t.true(renamed.includes('token-embd.weight'));
+    t.true(renamed.includes('head'));
+    // The same rule in a job file, as the README writes it.
+    await writeFile(join(dir, 'job.yaml'), `sources: [{ path: ${model} }]\ntransforms:\n  - rename: { "/blk\\\\.(\\\\d+)\\\\./": "layers.$1." }\nsinks: [{ irpa: { path: job.irpa } }]\n`);
+    t.is((await runCli(['run', join(dir, 'job.yaml'), '--quiet'])).code, 0);
+    const dumped = await runCli(['dump', `--parameters=${join(dir, 'job.irpa')}`, '--json']);
+    t.true(dumped.stdout.includes('"key":"layers.3.ffn_up.weight"'));
   });
 });

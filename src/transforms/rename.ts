@@ -12,21 +12,23 @@ export interface RenameRule {
 
 /**
  * `OLD=NEW` renames an exact key (or `SCOPE::OLD`), as IREE does;
- * `/REGEX/=REPLACEMENT` renames every key the expression matches, with `$1`
- * captures in the replacement.
+ * `/REGEX/=REPLACEMENT` replaces every match of the expression within a
+ * key, as `sed s/REGEX/REPLACEMENT/g` does, with `$1` captures in the
+ * replacement (anchor it with `^...$` to match whole keys only).
  */
 export function parseRenameRule(text: string): RenameRule {
   if (text.startsWith('/')) {
     const close = text.indexOf('/=', 1);
     if (close < 0) throw new UsageError(`--rename=${text}: expected /REGEX/=REPLACEMENT`);
-    let re: RegExp;
+    let every: RegExp;
     try {
-      re = new RegExp(`^(?:${text.slice(1, close)})$`, 's');
+      every = new RegExp(text.slice(1, close), 'gs');
     } catch (error) {
       throw new UsageError(`--rename=${text}: ${(error as Error).message}`);
     }
     const replacement = text.slice(close + 2);
-    return { text, apply: (p) => (re.test(p.key) ? p.key.replace(re, replacement) : undefined) };
+    // search() ignores the global flag's position, so one expression serves both.
+    return { text, apply: (p) => (p.key.search(every) >= 0 ? p.key.replace(every, replacement) : undefined) };
   }
   const eq = text.indexOf('=');
   if (eq <= 0 || eq === text.length - 1) throw new UsageError(`--rename=${text}: expected OLD=NEW`);
