@@ -1,7 +1,7 @@
 import test from 'ava';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseJob } from '../src/pipeline/load.js';
 import { runJob } from '../src/pipeline/run-job.js';
@@ -252,5 +252,34 @@ test('every example job runs as it is and writes what it promises', async (t) =>
     t.true(storage.every((p) => (p.key.includes('norm') ? p.storage === 'data' : p.storage === 'splat')));
     const stripped = await runCli(['dump', `--parameters=${join(dir, 'strip-for-ci.yaml/model-stripped.irpa')}`, '--json']);
     t.true(stripped.stdout.trim().split('\n').every((l) => JSON.parse(l).storage === 'splat'));
+  });
+});
+
+test.serial('--set: an undeclared name is refused with a suggestion; a relative path given on the command line is the shell\'s', async (t) => {
+  await inTempDir(async (dir) => {
+    await mkdir(join(dir, 'jobs'));
+    await mkdir(join(dir, 'models'));
+    await copyFile(join(repoRoot, 'examples/tiny.safetensors'), join(dir, 'models/m.safetensors'));
+    const job = join(dir, 'jobs/job.yaml');
+    await writeFile(job, 'variables:\n  model: ../models/m.safetensors\n  out: out\nsources: [{ path: "${model}" }]\nsinks: [{ irpa: { path: "${out}/model.irpa" } }]\n');
+    const typo = await runCli(['run', job, '--set', 'modle=x', '--quiet']);
+    t.is(typo.code, 2);
+    t.regex(typo.stderr, /--set modle: .*job\.yaml has no variable 'modle' \(did you mean model\?\)/);
+    // Written in the file: against the file. Given on the command line: against the shell's directory.
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+      t.is((await runCli(['run', job, '--quiet'])).code, 0);
+      t.true(existsSync(join(dir, 'jobs/out/model.irpa')));
+      const r = await runCli(['run', job, '--set', 'model=models/m.safetensors', '--set', 'out=here', '--quiet']);
+      t.is(r.code, 0, r.stderr);
+      t.true(existsSync(join(dir, 'here/model.irpa')));
+    } finally {
+      process.chdir(cwd);
+    }
+    // The quick start job takes a model as the README says.
+    const quick = await runCli(['run', join(repoRoot, 'pipelines/quickstart.yaml'), '--set', `model=${join(dir, 'models/m.safetensors')}`, '--set', `out=${join(dir, 'quick')}`, '--quiet']);
+    t.is(quick.code, 0, quick.stderr);
+    t.true(existsSync(join(dir, 'quick/model-ci.irpa')));
   });
 });

@@ -1,5 +1,7 @@
-import { ggufText } from '../formats/gguf/decode.js';
+import { isAbsolute, resolve } from 'node:path';
+import { suggest } from '../did-you-mean.js';
 import { UsageError } from '../errors.js';
+import { ggufText } from '../formats/gguf/decode.js';
 import type { OpenedSource } from '../sources/open.js';
 import { describePath, type DocPath, type JobFile } from './load.js';
 
@@ -8,11 +10,22 @@ import { describePath, type DocPath, type JobFile } from './load.js';
  * else from the job's `variables:` (a default, an environment variable, or a
  * key of the sources' metadata). `$${` is a literal `${`. Metadata is known
  * only once the sources are open, so source paths cannot use it.
+ *
+ * A relative path is read where it was written: one in the job file against
+ * the file's directory, one given on the command line (or in the
+ * environment) against the shell's. So a path field that starts with a
+ * variable set from the shell takes that value against the working directory.
  */
 const REFERENCE = /\$(\$?)\{([^}]*)\}/g;
 
+/** Fields that name files: a source's path, a sink's path or directory. */
+const isPathField = (at: DocPath) =>
+  (at.length === 3 && at[0] === 'sources' && at[2] === 'path') || (at.length === 4 && at[0] === 'sinks' && (at[3] === 'path' || at[3] === 'dir'));
+
 export class Variables {
   private readonly values = new Map<string, string>();
+  /** Variables whose values came from the shell (--set, the environment): relative paths in them are the shell's. */
+  private readonly fromShell = new Set<string>();
   /** Variables read from source metadata, by name: the metadata key and a fallback. */
   private readonly fromMetadata = new Map<string, { key: string; fallback?: string }>();
 
@@ -21,15 +34,25 @@ export class Variables {
     sets: Map<string, string>,
     env: NodeJS.ProcessEnv,
   ) {
+    const known = new Set([...Object.keys(file.job.variables ?? {}), ...referencedNames(file.job)]);
+    for (const name of sets.keys()) {
+      if (!known.has(name)) throw new UsageError(`--set ${name}: ${file.path} has no variable '${name}'${suggest(name, [...known], '')}`);
+    }
     for (const [name, spec] of Object.entries(file.job.variables ?? {})) {
       if (sets.has(name)) continue;
       if (typeof spec === 'string') this.values.set(name, spec);
-      else if (spec.env !== undefined && env[spec.env] !== undefined) this.values.set(name, env[spec.env]!);
+      else if (spec.env !== undefined && env[spec.env] !== undefined) {
+        this.values.set(name, env[spec.env]!);
+        this.fromShell.add(name);
+      }
       else if (spec.metadata !== undefined) this.fromMetadata.set(name, { key: spec.metadata, fallback: spec.default });
       else if (spec.default !== undefined) this.values.set(name, spec.default);
       else if (spec.env !== undefined) this.unset.set(name, `environment variable ${spec.env} is not set`);
     }
-    for (const [name, value] of sets) this.values.set(name, value);
+    for (const [name, value] of sets) {
+      this.values.set(name, value);
+      this.fromShell.add(name);
+    }
   }
 
   /** Why a declared variable has no value, for the message. */
@@ -63,9 +86,10 @@ export class Variables {
   }
 
   private expand(text: string, at: DocPath, errors: string[]): string {
-    return text.replace(REFERENCE, (whole, escaped: string, name: string) => {
+    return text.replace(REFERENCE, (whole, escaped: string, name: string, offset: number) => {
       if (escaped) return whole.slice(1);
       const value = this.values.get(name);
+      if (value !== undefined && offset === 0 && isPathField(at) && this.fromShell.has(name) && !isAbsolute(value)) return resolve(value);
       if (value !== undefined) return value;
       const where = `${this.file.locate(at)}: ${describePath(at)}`;
       if (this.fromMetadata.has(name)) errors.push(`${where}: \${${name}} comes from the sources' metadata, which is not known yet here`);
@@ -74,6 +98,16 @@ export class Variables {
       return whole;
     });
   }
+}
+
+/** Every `${name}` a job's strings refer to. */
+function referencedNames(value: unknown, names = new Set<string>()): Set<string> {
+  if (typeof value === 'string') {
+    for (const m of value.matchAll(REFERENCE)) if (!m[1]) names.add(m[2]!);
+  } else if (value !== null && typeof value === 'object') {
+    for (const v of Object.values(value)) referencedNames(v, names);
+  }
+  return names;
 }
 
 /** A metadata value as text: a GGUF key/value (scalars only) or a safetensors `__metadata__` entry. */
