@@ -84,7 +84,8 @@ export const dump: Command = {
   usage: USAGE,
   description: SUMMARY,
   flags: FLAGS,
-  async execute(flags, io) {
+  async execute(flags, plainIO) {
+    let io = plainIO;
     const parameterFlags = requiredList(flags, 'parameters', '[SCOPE=]FILE');
     const extracts = (flags.lists.get('extract') ?? []).map(parseExtract);
     const json = flags.bools.get('json') ?? false;
@@ -99,6 +100,8 @@ export const dump: Command = {
     const work = [...(hash ? index.all() : []), ...extracted];
     const state: ProgressState = { bytesDone: 0, bytesTotal: work.reduce((n, p) => n + p.length, 0), parametersDone: 0, parametersTotal: work.length };
     const tally: Tally = { state, progress: await progressBar(io, 'dump', state.bytesTotal) };
+    // The listing goes above the status line, never over it.
+    io = tally.progress.above(plainIO);
     const files = new FileCache();
     try {
       for (const scope of index.scopeNames()) {

@@ -12,6 +12,7 @@ import { EDIT_FLAGS, editOperator } from './edit-flags.js';
 import { outputFormat, schedulerOptions, WRITER_FLAGS } from './shared-flags.js';
 import { requiredList, requiredString, type FlagSpec, type ParsedFlags } from './flags.js';
 import { loadEdited } from './parameters-flag.js';
+import { withProgress } from './progress.js';
 
 const FLAGS: FlagSpec[] = [
   { name: 'parameters', kind: 'list', value: '[SCOPE=]FILE', help: 'An input: IRPA, GGUF (the first shard of a split reads them all), safetensors or a safetensors index' },
@@ -68,15 +69,16 @@ and moved into place when complete; a non-empty DIR is refused unless --force.`,
     const setOptions = { format, policy, prefix, scheduler, rawDtype: flags.strings.get('raw-dtype'), tensorMetadata, ...metadataOptions(sources), warn, sync };
     const dropped = droppedMetadataNote(format, tensorMetadata, sources);
     if (dropped) io.err(`paramflow reshard: note: ${dropped}\n`);
-    let files: string[];
-    if (output === '-' || output.endsWith('.tar')) {
-      // A tar stream of the set: standard output, or a tar file that appears when complete.
-      const plans = planShardSet('', parameters, setOptions);
-      await writeTarFile(output, plans, { sync });
-      files = plans.map((plan) => plan.path);
-    } else {
-      files = await writeDirectoryAtomically(output, flags.bools.get('force') ?? false, (dir) => writeShardSet(dir, parameters, setOptions), { sync });
-    }
+    const payloadBytes = parameters.reduce((n, p) => n + (format === 'irpa' && p.storage.kind === 'splat' ? 0 : p.length), 0);
+    const files = await withProgress(io, 'reshard', payloadBytes, async (onProgress) => {
+      if (output === '-' || output.endsWith('.tar')) {
+        // A tar stream of the set: standard output, or a tar file that appears when complete.
+        const plans = planShardSet('', parameters, setOptions);
+        await writeTarFile(output, plans, { sync, onProgress });
+        return plans.map((plan) => plan.path);
+      }
+      return writeDirectoryAtomically(output, flags.bools.get('force') ?? false, (dir) => writeShardSet(dir, parameters, { ...setOptions, onProgress }), { sync });
+    });
     if (flags.bools.get('json')) {
       const bytes = parameters.reduce((n, p) => n + p.length, 0);
       io.out(`${JSON.stringify({ output, format, files, parameters: parameters.length, bytes })}\n`);

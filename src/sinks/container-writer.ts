@@ -8,7 +8,7 @@ import type { CopyPiece } from '../scheduler/plan.js';
 import { trackProgress, type ProgressState } from '../scheduler/progress.js';
 import { payloadBytes, planContainerFile, planInputs, type ContainerLayout, type FilePlan } from './file-plan.js';
 import type { Parameter } from '../model/parameter.js';
-import { planBytes } from './plan-bytes.js';
+import { frontToBackProgress, planBytes } from './plan-bytes.js';
 
 export type { ContainerLayout } from './file-plan.js';
 
@@ -81,22 +81,11 @@ async function writeFilesAtomically(plans: FilePlan[], options: ContainerWriteOp
 async function writePlanToStream(plan: FilePlan, target: OutputTarget & { kind: 'stream' }, options: ContainerWriteOptions): Promise<void> {
   const files = new FileCache();
   try {
-    await writeStream(target, planBytes(plan, files, options.onProgress && progressCounter(plan, options.onProgress)), plan.path);
+    await writeStream(target, planBytes(plan, files, options.onProgress && frontToBackProgress([plan], options.onProgress)), plan.path);
     await finishStandardInput();
   } finally {
     await files.closeAll();
   }
-}
-
-/** Running totals for a file written piece by piece, front to back. */
-function progressCounter(plan: FilePlan, onProgress: (state: ProgressState) => void): (piece: CopyPiece) => void {
-  const bytesTotal = payloadBytes(plan);
-  const state = { bytesDone: 0, bytesTotal, parametersDone: plan.parameterCount - plan.pieces.length, parametersTotal: plan.parameterCount };
-  return (piece) => {
-    state.bytesDone += piece.length;
-    state.parametersDone += 1;
-    onProgress({ ...state });
-  };
 }
 
 /** Running totals for pieces tagged 0..count-1 across files; parameters with nothing to copy are done from the start. */

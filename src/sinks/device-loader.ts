@@ -206,9 +206,10 @@ export class DeviceLoad {
         for (const p of batch.completes) {
           this.resident.get(residentKey(p))!.signal();
           signalled.add(residentKey(p));
-          bytesDone += p.length;
         }
-        firstResident ??= (performance.now() - started) / 1000;
+        // Bytes count as they land; a parameter, once its last part has.
+        bytesDone += batch.uploads.reduce((n, u) => n + u.length, 0) + batch.fills.reduce((n, f) => n + f.place.length, 0);
+        if (batch.completes.length > 0) firstResident ??= (performance.now() - started) / 1000;
         parametersDone += batch.completes.length;
         options.onProgress?.({ bytesDone, bytesTotal: total, parametersDone, parametersTotal: this.order.length });
       })();

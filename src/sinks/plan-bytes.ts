@@ -2,6 +2,7 @@ import { swapBytes } from '../formats/byte-swap.js';
 import type { FileCache } from '../io/file-cache.js';
 import { fillWithPattern } from '../io/parameter-bytes.js';
 import type { CopyPiece } from '../scheduler/plan.js';
+import type { ProgressState } from '../scheduler/progress.js';
 import type { FilePlan } from './file-plan.js';
 
 const CHUNK = 8 * 2 ** 20;
@@ -47,3 +48,19 @@ async function* pieceBytes(piece: CopyPiece, files: FileCache): AsyncGenerator<U
   }
 }
 
+
+/** Running totals for planned files written piece by piece, front to back (tars, streams). */
+export function frontToBackProgress(plans: FilePlan[], onProgress: (state: ProgressState) => void): (piece: CopyPiece) => void {
+  const state: ProgressState = { bytesDone: 0, bytesTotal: 0, parametersDone: 0, parametersTotal: 0 };
+  for (const plan of plans) {
+    state.bytesTotal += plan.pieces.reduce((n, p) => n + p.length, 0);
+    state.parametersTotal += plan.parameterCount;
+    // Parameters with nothing to copy (splats, zeroed ones) are done from the start.
+    state.parametersDone += plan.parameterCount - new Set(plan.pieces.map((p) => p.tag)).size;
+  }
+  return (piece) => {
+    state.bytesDone += piece.length;
+    state.parametersDone += 1;
+    onProgress({ ...state });
+  };
+}

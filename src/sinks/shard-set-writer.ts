@@ -4,6 +4,7 @@ import type { GgufKvInput } from '../formats/gguf/encode.js';
 import { GgufValueType } from '../formats/gguf/types.js';
 import type { Parameter } from '../model/parameter.js';
 import type { IoScheduler } from '../scheduler/io-scheduler.js';
+import type { ProgressState } from '../scheduler/progress.js';
 import { writeFiles } from './container-writer.js';
 import { planBytesFile, type FilePlan } from './file-plan.js';
 import { planGgufFile } from './gguf-writer.js';
@@ -31,6 +32,8 @@ export interface ShardSetOptions {
   warn?: (message: string) => void;
   /** Flush the files to disk (default true). */
   sync?: boolean;
+  /** Hears running totals of bytes and parameters written. */
+  onProgress?: ((state: ProgressState) => void) | undefined;
 }
 
 /** Bytes a parameter takes in a shard: splats take none in IRPA and are expanded elsewhere. */
@@ -77,6 +80,6 @@ export function planShardSet(dir: string, parameters: Parameter[], options: Shar
 export async function writeShardSet(dir: string, parameters: Parameter[], options: ShardSetOptions): Promise<string[]> {
   const plans = planShardSet(dir, parameters, options);
   await mkdir(dir, { recursive: true });
-  await writeFiles(plans, { ...(options.scheduler ? { scheduler: options.scheduler } : {}), sync: options.sync ?? true });
+  await writeFiles(plans, { ...(options.scheduler ? { scheduler: options.scheduler } : {}), sync: options.sync ?? true, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
   return plans.map((plan) => basename(plan.path));
 }

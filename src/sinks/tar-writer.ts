@@ -8,25 +8,27 @@ import { FileCache } from '../io/file-cache.js';
 import { finishStandardInput } from '../io/standard-input.js';
 import { assertNotAnInput } from '../io/same-file.js';
 import { payloadBytes, planInputs, type FilePlan } from './file-plan.js';
-import { planBytes } from './plan-bytes.js';
+import { frontToBackProgress, planBytes } from './plan-bytes.js';
+import type { ProgressState } from '../scheduler/progress.js';
 
 /**
  * Writes planned files as members of a tar stream, in plan order, with fixed
  * metadata (mode 0644, owner 0, time 0) so the same inputs give the same
  * bytes. Memory stays at a few chunks whatever the sizes. Returns payload bytes.
  */
-export async function writeTarStream(plans: FilePlan[], out: Writable): Promise<number> {
+export async function writeTarStream(plans: FilePlan[], out: Writable, onProgress?: (state: ProgressState) => void): Promise<number> {
   const pack = tar.pack();
   const piped = pipeline(pack, out);
   // Awaited below at each step; a failure between steps must not count as unhandled.
   piped.catch(() => undefined);
   const files = new FileCache();
+  const onPiece = onProgress && frontToBackProgress(plans, onProgress);
   try {
     for (const plan of plans) {
       const entry = pack.entry({ name: basename(plan.path), size: plan.totalSize, mode: 0o644, mtime: new Date(0), uid: 0, gid: 0, uname: '', gname: '', type: 'file' });
       // A failure reaches us through `piped`; the entry's own error event must not go unheard.
       entry.on('error', () => undefined);
-      for await (const chunk of planBytes(plan, files)) {
+      for await (const chunk of planBytes(plan, files, onPiece)) {
         if (!entry.write(chunk)) await Promise.race([new Promise<void>((resolve) => entry.once('drain', () => resolve())), piped]);
       }
       await Promise.race([new Promise<void>((resolve) => entry.end(resolve)), piped]);
@@ -45,7 +47,7 @@ export async function writeTarStream(plans: FilePlan[], out: Writable): Promise<
 }
 
 /** Writes planned files into a tar file that appears only once complete (or, to a FIFO or device, as a stream). */
-export async function writeTarFile(path: string, plans: FilePlan[], options: DurabilityOptions = {}): Promise<number> {
+export async function writeTarFile(path: string, plans: FilePlan[], options: DurabilityOptions & { onProgress?: (state: ProgressState) => void } = {}): Promise<number> {
   await assertNotAnInput(path, planInputs(plans));
   const target = await resolveOutput(path);
   if (target.kind === 'stream') {
@@ -53,7 +55,7 @@ export async function writeTarFile(path: string, plans: FilePlan[], options: Dur
     const sink = new PassThrough();
     const written = writeStream(target, sink, path);
     written.catch(() => undefined);
-    bytes = await writeTarStream(plans, sink);
+    bytes = await writeTarStream(plans, sink, options.onProgress);
     await written;
     return bytes;
   }
@@ -68,6 +70,6 @@ export async function writeTarFile(path: string, plans: FilePlan[], options: Dur
         }, done);
       },
     });
-    return writeTarStream(plans, sink);
+    return writeTarStream(plans, sink, options.onProgress);
   }, options);
 }
