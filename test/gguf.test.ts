@@ -188,3 +188,27 @@ for (const [title, bytes, offset, message] of BAD) {
     });
   });
 }
+
+test('dump --metadata lists GGUF key/values and safetensors __metadata__, as gguf-py\'s dump does, and --json gives them whole', async (t) => {
+  const r = await runCli(['dump', `--parameters=${join(realDir, 'gguf/llama-2-tiny-random.gguf')}`, '--metadata']);
+  t.is(r.code, 0, r.stderr);
+  t.regex(r.stdout, /\/\/ +1: STRING +\| +1 \| general\.architecture = "llama"/);
+  t.regex(r.stdout, /\/\/ +10: FLOAT32 +\| +1 \| llama\.attention\.layer_norm_rms_epsilon = 0\.00001\n/);
+  t.regex(r.stdout, /\/\/ +13: \[STRING\] +\| +32000 \| tokenizer\.ggml\.tokens = \["<unk>", "<s>", "<\/s>", "<0x00>", .*, \.\.\.\]/);
+  t.regex(r.stdout, /Parameter scope <global> \(12 entries/);
+
+  const json = await runCli(['dump', `--parameters=${join(realDir, 'gguf/ggml-vocab-llama-spm.gguf')}`, `--parameters=${join(realDir, 'safetensors/dtype-samples/f.safetensors')}`, '--metadata', '--json']);
+  t.is(json.code, 0, json.stderr);
+  const [spm, st] = json.stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((o) => 'metadata' in o);
+  const tokens = spm.metadata.gguf.find((kv: { key: string }) => kv.key === 'tokenizer.ggml.tokens');
+  t.is(tokens.type, '[STRING]');
+  t.is(tokens.value.length, 32000);
+  t.is(tokens.value[30143], '\ufeff');
+  t.deepEqual(st.metadata, { gguf: [], safetensors: { test: 'a' } });
+
+  const odd = ggufFile({ kv: [{ key: 'bad', type: GgufValueType.STRING, value: Uint8Array.of(0xff, 0x41) }], tensors: [] });
+  await withFile(odd, async (path) => {
+    const bad = await runCli(['dump', `--parameters=${path}`, '--metadata', '--json']);
+    t.deepEqual(JSON.parse(bad.stdout.split('\n')[0]!).metadata.gguf, [{ key: 'bad', type: 'STRING', value: { hex: 'ff41' } }]);
+  });
+});

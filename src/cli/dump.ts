@@ -10,6 +10,7 @@ import { storedRange, type Parameter } from '../model/parameter.js';
 import type { Command } from './command.js';
 import { requiredList, type FlagSpec } from './flags.js';
 import { scopeListing } from './listing.js';
+import { metadataJson, metadataListing } from './metadata-listing.js';
 import { describeParameterJson } from './parameter-json.js';
 import { loadParameterIndex, parseParameterFlag } from './parameters-flag.js';
 import { progressBar, type Progress } from './progress.js';
@@ -21,10 +22,11 @@ const FLAGS: FlagSpec[] = [
   { name: 'json', kind: 'bool', help: 'Print one JSON object per parameter instead of the table' },
   { name: 'hash', kind: 'bool', help: "Add the sha256 of each parameter's bytes" },
   { name: 'verbose', kind: 'bool', help: 'After the table, show storage kind, pattern, alignment and metadata of each entry' },
+  { name: 'metadata', kind: 'bool', help: "Show each file's own metadata first: GGUF key/values, safetensors __metadata__ (with --json, one object per file)" },
   { name: 'parameter_mode', kind: 'string', value: 'file|preload', help: "Accepted for compatibility with IREE's tools; has no effect" },
 ];
 
-const USAGE = 'paramflow dump --parameters=[SCOPE=]FILE ... [--extract=[SCOPE::]KEY=FILE] [--json] [--hash]';
+const USAGE = 'paramflow dump --parameters=[SCOPE=]FILE ... [--extract=[SCOPE::]KEY=FILE] [--json] [--hash] [--metadata]';
 const SUMMARY = `Lists the parameters of one or more files as iree-dump-parameters does, and
 extracts parameters to files.`;
 
@@ -104,6 +106,9 @@ export const dump: Command = {
     io = tally.progress.above(plainIO);
     const files = new FileCache();
     try {
+      if (flags.bools.get('metadata')) {
+        for (const s of sources) io.out(json ? `${JSON.stringify(metadataJson(s.path, s.format, s.metadata))}\n` : metadataListing(s.path, s.format, s.metadata));
+      }
       for (const scope of index.scopeNames()) {
         const parameters = index.parametersOf(scope);
         if (!json) io.out(scopeListing(scope, parameters));

@@ -30,7 +30,18 @@ const TYPES = new Map(Object.entries(NAMES).map(([id, name]) => [name, Number(id
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-const scalarText = (value: GgufValue): string => (value instanceof Uint8Array ? strictUtf8.decode(value) : String(value));
+/** The shortest decimal that reads back as the same float32 (`1e-5`, not its double's 0.000009999999747378752). */
+export function float32Text(x: number): string {
+  if (!Number.isFinite(x) || Object.is(x, -0)) return String(x);
+  for (let digits = 1; digits < 9; ++digits) {
+    const shorter = Number(x.toPrecision(digits));
+    if (Math.fround(shorter) === x) return String(shorter);
+  }
+  return String(x);
+}
+
+const scalarText = (value: GgufValue, type?: GgufValueType): string =>
+  value instanceof Uint8Array ? strictUtf8.decode(value) : type === GgufValueType.FLOAT32 && typeof value === 'number' ? float32Text(value) : String(value);
 
 function scalarFromText(type: GgufValueType, text: string): GgufValueInput {
   switch (type) {
@@ -54,12 +65,13 @@ const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.e
 
 function readable(type: GgufValueType, value: GgufValue): string {
   const name = NAMES[type];
-  if (name) return `${name}:${scalarText(value)}`;
+  if (name) return `${name}:${scalarText(value, type)}`;
   const { itemType, items } = value as GgufArray;
   const itemName = NAMES[itemType];
   if (!itemName) throw new Error('nested arrays have no readable form');
   const wide = itemType === GgufValueType.UINT64 || itemType === GgufValueType.INT64;
-  return `[${itemName}]:${JSON.stringify(items.map((item) => (wide || item instanceof Uint8Array ? scalarText(item as GgufValue) : item)))}`;
+  const float32 = itemType === GgufValueType.FLOAT32;
+  return `[${itemName}]:${JSON.stringify(items.map((item) => (wide || item instanceof Uint8Array ? scalarText(item) : float32 ? Number(float32Text(item as number)) : item)))}`;
 }
 
 /** The value as text that `ggufValueFromText` turns back into the same bytes. */
