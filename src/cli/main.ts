@@ -12,6 +12,7 @@ const COMMANDS: { name: string; summary: string; load: () => Promise<Command> }[
   { name: 'run', summary: 'Run a job declared in a YAML file (several sinks, one pass)', load: async () => (await import('./run.js')).run },
   { name: 'load', summary: 'Load parameters into device memory (host or a GPU through WebGPU)', load: async () => (await import('./load.js')).load },
   { name: 'dump', summary: 'List parameters of IRPA, GGUF and safetensors files and extract them', load: async () => (await import('./dump.js')).dump },
+  { name: 'verify', summary: 'Compare two sets of parameter files: keys, dtypes, shapes and bytes', load: async () => (await import('./verify.js')).verify },
 ];
 
 /** The package's version, from the nearest package.json above this module (bundled or not). */

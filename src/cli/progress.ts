@@ -15,7 +15,8 @@ export interface Progress {
   above(io: CommandIO): CommandIO;
 }
 
-const silent: Progress = { active: false, update: () => undefined, stop: () => undefined, above: (io) => io };
+/** Nothing drawn: for runs that print JSON or nothing. */
+export const noProgress: Progress = { active: false, update: () => undefined, stop: () => undefined, above: (io) => io };
 
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 const CLEAR = '\r\x1b[2K';
@@ -31,7 +32,7 @@ function seconds(s: number): string {
 /** A status line on a terminal for work of `totalBytes`; silent when piped or when the work is small. */
 export async function progressBar(io: CommandIO, label: string, totalBytes: number, stream: NodeJS.WriteStream = process.stderr): Promise<Progress> {
   // Small jobs finish before a line could say anything.
-  if (!io.interactive || totalBytes < 64 * 2 ** 20) return silent;
+  if (!io.interactive || totalBytes < 64 * 2 ** 20) return noProgress;
   const started = performance.now();
   let state: ProgressState = { bytesDone: 0, bytesTotal: totalBytes, parametersDone: 0, parametersTotal: 0 };
   let drawn = 0;
