@@ -138,3 +138,45 @@ test('the bundled example archive dumps with hashes', async (t) => {
   // 64x16 bf16 of -1.5 (0xBFC0).
   t.is(head.sha256, createHash('sha256').update(Buffer.alloc(2048, Buffer.from([0xc0, 0xbf]))).digest('hex'));
 });
+
+test('flags: -- ends them, a one-value flag given twice is refused, help COMMAND, a bare command points to its help, --quiet everywhere', async (t) => {
+  await inTempDir(async (dir) => {
+    const tiny = join(repoRoot, 'examples/tiny.irpa');
+    const twice = await runCli(['convert', `--parameters=${tiny}`, `--output=${join(dir, 'a.irpa')}`, `--output=${join(dir, 'b.irpa')}`]);
+    t.is(twice.code, 2);
+    t.regex(twice.stderr, /--output is given twice; it takes one value/);
+    t.deepEqual(await readdir(dir), []);
+
+    // After --, a job file whose name starts with dashes is an argument.
+    await writeFile(join(dir, '--job.yaml'), `sources: [{ path: ${tiny} }]\nsinks: [{ irpa: { path: out.irpa } }]\n`);
+    const dashed = await runCli(['run', '--quiet', '--', join(dir, '--job.yaml')]);
+    t.is(dashed.code, 0, dashed.stderr);
+    const relative = spawnCli(['run', '--quiet', '--', '--job.yaml'], { cwd: dir });
+    t.is(relative.code, 0, relative.stderr);
+
+    const help = await runCli(['help', 'convert']);
+    t.is(help.code, 0);
+    t.regex(help.stdout, /^Usage: paramflow convert /);
+    const bare = await runCli(['dump']);
+    t.is(bare.code, 2);
+    t.regex(bare.stderr, /missing --parameters=\[SCOPE=\]FILE\nRun 'paramflow dump --help' to see its flags\.\n$/);
+    const runHelp = await runCli(['run', '--help']);
+    t.regex(runHelp.stdout, /irpa, safetensors, gguf, shards, tar, device/);
+
+    for (const args of [
+      ['create', '--data=w=4xf32', `--output=${join(dir, 'c.irpa')}`],
+      ['convert', `--parameters=${tiny}`, `--output=${join(dir, 'd.irpa')}`],
+      ['reshard', `--parameters=${tiny}`, '--shards=2', `--output=${join(dir, 'shards')}`],
+      ['dump', `--parameters=${tiny}`, `--extract=model.norm.weight=${join(dir, 'norm.bin')}`],
+      ['load', `--parameters=${tiny}`, '--device=host'],
+      ['verify', tiny, tiny],
+      ['run', join(dir, '--job.yaml')],
+    ]) {
+      const r = await runCli([...args, '--quiet']);
+      t.is(r.code, 0, `${args[0]}: ${r.stderr}`);
+      t.is(r.stdout, '', args[0]);
+    }
+    const priority = await runCli(['load', `--parameters=${tiny}`, '--device=host', '--priority=nothing.*', '--quiet']);
+    t.regex(priority.stderr, /warning: --priority=nothing\.\* names no parameter/);
+  });
+});

@@ -3,21 +3,25 @@ import { UsageError } from '../errors.js';
 const UNITS: Record<string, number> = {
   '': 1,
   b: 1,
-  k: 1024,
+  k: 1000,
   kb: 1000,
   kib: 1024,
-  m: 2 ** 20,
+  m: 1e6,
   mb: 1e6,
   mib: 2 ** 20,
-  g: 2 ** 30,
+  g: 1e9,
   gb: 1e9,
   gib: 2 ** 30,
-  t: 2 ** 40,
+  t: 1e12,
   tb: 1e12,
   tib: 2 ** 40,
 };
 
-/** `4096`, `64KiB`, `500MB`, `2GiB`, `1.5G` (K/M/G/T alone mean binary units). */
+/**
+ * `4096`, `64KiB`, `500MB`, `2GiB`, `1.5G`. K, M, G and T, alone or with B,
+ * are powers of 1000, as llama-gguf-split's `--split-max-size` and Hugging
+ * Face's `max_shard_size` read them; KiB, MiB, GiB and TiB powers of 1024.
+ */
 export function parseByteSize(flag: string, text: string): number {
   const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim());
   const unit = m ? UNITS[m[2]!.toLowerCase()] : undefined;

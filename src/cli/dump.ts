@@ -22,6 +22,7 @@ const FLAGS: FlagSpec[] = [
   { name: 'json', kind: 'bool', help: 'Print one JSON object per parameter instead of the table' },
   { name: 'hash', kind: 'bool', help: "Add the sha256 of each parameter's bytes" },
   { name: 'verbose', kind: 'bool', help: 'After the table, show storage kind, pattern, alignment and metadata of each entry' },
+  { name: 'quiet', kind: 'bool', help: 'Print no listing (with --extract: only write the files)' },
   { name: 'metadata', kind: 'bool', help: "Show each file's own metadata first: GGUF key/values, safetensors __metadata__ (with --json, one object per file)" },
   { name: 'parameter_mode', kind: 'string', value: 'file|preload', help: "Accepted for compatibility with IREE's tools; has no effect" },
 ];
@@ -104,6 +105,7 @@ export const dump: Command = {
     const tally: Tally = { state, progress: await progressBar(io, 'dump', state.bytesTotal) };
     // The listing goes above the status line, never over it.
     io = tally.progress.above(plainIO);
+    if (flags.bools.get('quiet')) io = { ...io, out: () => undefined };
     const files = new FileCache();
     try {
       if (flags.bools.get('metadata')) {

@@ -41,14 +41,24 @@ export function parseFlags(command: string, args: string[], specs: FlagSpec[]): 
     help: false,
   };
   const queue = [...args];
+  // Values a flagfile gave: the command line may override them, as with gflags.
+  const fromFiles = new Set<string>();
   let flagfiles = 0;
+  let fileFlagsLeft = 0;
   while (queue.length > 0) {
     const arg = queue.shift()!;
+    const fromFile = fileFlagsLeft > 0;
+    if (fromFile) --fileFlagsLeft;
     if (arg === '--help' || arg === '-h') {
       parsed.help = true;
       continue;
     }
-    if (!arg.startsWith('--') || arg === '--') {
+    // `--` ends the flags: what follows is arguments, even if it starts with dashes.
+    if (arg === '--') {
+      parsed.positionals.push(...queue.splice(0));
+      break;
+    }
+    if (!arg.startsWith('--')) {
       parsed.positionals.push(arg);
       continue;
     }
@@ -59,7 +69,9 @@ export function parseFlags(command: string, args: string[], specs: FlagSpec[]): 
       if (value === undefined) value = queue.shift();
       if (value === undefined) throw new UsageError(`--flagfile needs a path`);
       if (++flagfiles > 64) throw new UsageError(`too many nested --flagfile flags`);
-      queue.unshift(...readFlagfile(value));
+      const lines = readFlagfile(value);
+      queue.unshift(...lines);
+      fileFlagsLeft += lines.length;
       continue;
     }
     const spec = byName.get(name);
@@ -74,9 +86,18 @@ export function parseFlags(command: string, args: string[], specs: FlagSpec[]): 
         throw new UsageError(`--${spec.name} needs a value${spec.value ? ` (--${spec.name}=${spec.value})` : ''}`);
       }
       value = queue.shift()!;
+      if (fileFlagsLeft > 0) --fileFlagsLeft;
     }
-    if (spec.kind === 'list') parsed.lists.set(spec.name, [...(parsed.lists.get(spec.name) ?? []), value]);
-    else if (spec.kind === 'int') parsed.ints.set(spec.name, parseInteger(spec.name, value));
+    if (spec.kind === 'list') {
+      parsed.lists.set(spec.name, [...(parsed.lists.get(spec.name) ?? []), value]);
+      continue;
+    }
+    // A flag that takes one value, given twice on the command line, is more likely a slip than a wish for the last.
+    const given = parsed.strings.has(spec.name) || parsed.ints.has(spec.name);
+    if (given && !fromFile && !fromFiles.has(spec.name)) throw new UsageError(`--${spec.name} is given twice; it takes one value`);
+    if (fromFile) fromFiles.add(spec.name);
+    else fromFiles.delete(spec.name);
+    if (spec.kind === 'int') parsed.ints.set(spec.name, parseInteger(spec.name, value));
     else parsed.strings.set(spec.name, value);
   }
   return parsed;

@@ -17,6 +17,7 @@ const FLAGS: FlagSpec[] = [
   { name: 'staging-buffers', kind: 'int', value: 'N', help: 'Staging buffers in the ring (default 4); host memory used is N x chunk size' },
   { name: 'chunk-size', kind: 'string', value: 'BYTES', help: 'Size of each staging buffer (default 8MiB)' },
   { name: 'json', kind: 'bool', help: 'Print a JSON summary' },
+  { name: 'quiet', kind: 'bool', help: 'Print nothing but warnings and errors' },
 ];
 
 export const load: Command = {
@@ -40,13 +41,14 @@ there is none); --device=host loads into host memory.`,
     const device = await openDevice(backend);
     try {
       const total = parameters.reduce((n, p) => n + p.length, 0);
-      const progress = flags.bools.get('json') ? undefined : await progressBar(io, 'load', total);
+      const progress = flags.bools.get('json') || flags.bools.get('quiet') ? undefined : await progressBar(io, 'load', total);
       const load = new DeviceLoad(parameters, device, {
         scheduler: new IoScheduler(options),
         priority: flags.lists.get('priority'),
         stagingBuffers: flags.ints.get('staging-buffers'),
         chunkBytes: options.chunkBytes,
         onProgress: progress?.active ? (state) => progress.update(state) : undefined,
+        warn: (message) => io.err(`paramflow load: warning: ${message}\n`),
       });
       const stats = await load.done.finally(() => progress?.stop());
       const verified = flags.bools.get('verify') ? await verifyResident(load) : undefined;
@@ -66,7 +68,7 @@ there is none); --device=host loads into host memory.`,
         ...(verified !== undefined ? { verified } : {}),
       };
       if (flags.bools.get('json')) io.out(`${JSON.stringify(summary)}\n`);
-      else {
+      else if (!flags.bools.get('quiet')) {
         const mib = (b: number) => (b / 2 ** 20).toFixed(1);
         io.out(
           `loaded ${summary.parameters} parameters, ${mib(summary.bytes)} MiB, into ${summary.deviceBuffers} buffers on ${backend} (${summary.adapter}) in ${summary.seconds} s: ${mib(summary.bytesPerSecond)} MiB/s\n` +

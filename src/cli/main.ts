@@ -93,7 +93,9 @@ function installProcessHandlers(): void {
 /** Runs one command line; returns the exit status (0 done, 1 bad data or I/O, 2 bad usage). */
 export async function main(argv: string[], io: CommandIO = processIO): Promise<number> {
   installProcessHandlers();
-  const [name, ...args] = argv;
+  const [first, ...rest] = argv;
+  // `paramflow help convert` is `paramflow convert --help`.
+  const [name, ...args] = first === 'help' && rest.length > 0 ? [rest[0]!, '--help'] : [first, ...rest];
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.out(usage());
     return name === undefined ? 2 : 0;
@@ -111,7 +113,9 @@ export async function main(argv: string[], io: CommandIO = processIO): Promise<n
     return await run(await entry.load(), args, io);
   } catch (error) {
     if (error instanceof ParamflowError) {
-      io.err(`paramflow ${name}: error: ${error.message}\n`);
+      // A command given nothing at all gets a pointer to its help; other errors stay one line.
+      const hint = error instanceof UsageError && args.length === 0 ? `Run 'paramflow ${name} --help' to see its flags.\n` : '';
+      io.err(`paramflow ${name}: error: ${error.message}\n${hint}`);
       return error.exitCode;
     }
     io.err(`paramflow ${name}: internal error: ${(error as Error)?.stack ?? String(error)}\n`);

@@ -26,6 +26,7 @@ const FLAGS: FlagSpec[] = [
   { name: 'force', kind: 'bool', help: 'Replace a non-empty output directory' },
   ...WRITER_FLAGS,
   { name: 'json', kind: 'bool', help: 'Print a JSON summary (files, parameters, bytes) instead of the file names' },
+  { name: 'quiet', kind: 'bool', help: 'Print nothing but warnings and errors' },
 ];
 
 function policyOf(flags: ParsedFlags): ShardPolicy {
@@ -82,7 +83,7 @@ and moved into place when complete; a non-empty DIR is refused unless --force.`,
     if (flags.bools.get('json')) {
       const bytes = parameters.reduce((n, p) => n + p.length, 0);
       io.out(`${JSON.stringify({ output, format, files, parameters: parameters.length, bytes })}\n`);
-    } else if (output !== '-') {
+    } else if (output !== '-' && !flags.bools.get('quiet')) {
       for (const file of files) io.out(`${file}\n`);
     }
     return 0;

@@ -2,6 +2,7 @@ import { isAbsolute, relative, resolve } from 'node:path';
 import { payloadBytes } from '../sinks/file-plan.js';
 import { loadJob } from '../pipeline/load.js';
 import { runJob, type JobPlan } from '../pipeline/run-job.js';
+import { SINK_KINDS } from '../pipeline/schema.js';
 import { parseSets } from '../pipeline/variables.js';
 import type { Command, CommandIO } from './command.js';
 import type { FlagSpec } from './flags.js';
@@ -17,11 +18,13 @@ const FLAGS: FlagSpec[] = [
 
 const DESCRIPTION = `Runs a job declared in YAML: sources (files or globs, paths relative to the job
 file), transforms (exclude, include, rename, strip, splat, realign, in the order
-written), and sinks (irpa, safetensors, gguf, shards), each of which may add
-transforms of its own. All sinks are written in one pass: a byte several of them
-need is read once. Every output appears only when all are complete.
+written), and sinks (${SINK_KINDS.join(', ')}), each of which may add
+transforms of its own. All file sinks are written in one pass: a byte several of
+them need is read once. Every output appears only when all are complete; device
+sinks load once the files are written.
 Variables: \${name} in any value, from --set, or from the job's variables:
-(a default, { env: NAME }, or { metadata: KEY } of the sources).`;
+(a default, { env: NAME }, or { metadata: KEY } of the sources). A relative path
+given with --set is the shell's; one written in the job, the job file's.`;
 
 const payload = (plan: JobPlan) => plan.sinks.reduce((n, s) => n + s.files.reduce((m, f) => m + payloadBytes(f), 0), 0);
 /** A path as the user would type it: relative below the working directory, absolute elsewhere. */

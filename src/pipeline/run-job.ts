@@ -126,16 +126,16 @@ export async function runJob(file: JobFile, options: RunOptions = {}): Promise<J
   let tarBytes = 0;
   for (const sink of planned) if (sink.tar) tarBytes += await writeTarFile(sink.target, sink.files, { sync });
   const devices: DeviceSinkResult[] = [];
-  for (const [i, sink] of planned.entries()) if (sink.device) devices.push({ sink: i, ...(await loadDeviceSink(sink, scheduler)) });
+  for (const [i, sink] of planned.entries()) if (sink.device) devices.push({ sink: i, ...(await loadDeviceSink(sink, scheduler, warn)) });
   return { ...plan, bytesRead: scheduler.bytesRead + tarBytes, bytesWritten: bytesWritten + tarBytes, devices };
 }
 
 /** Loads a device sink's parameters, checks them if asked, and lets the device go. */
-async function loadDeviceSink(sink: PlannedSink, scheduler: IoScheduler): Promise<Omit<DeviceSinkResult, 'sink'>> {
+async function loadDeviceSink(sink: PlannedSink, scheduler: IoScheduler, warn: (message: string) => void): Promise<Omit<DeviceSinkResult, 'sink'>> {
   const { backend, priority, verify } = sink.device!;
   const device = await openDevice(backend);
   try {
-    const load = new DeviceLoad(sink.parameters, device, { scheduler, priority: priority === undefined ? [] : Array.isArray(priority) ? priority : [priority] });
+    const load = new DeviceLoad(sink.parameters, device, { scheduler, priority: priority === undefined ? [] : Array.isArray(priority) ? priority : [priority], warn });
     const stats = await load.done;
     return { stats, ...(verify ? { verified: await verifyResident(load) } : {}) };
   } finally {

@@ -32,7 +32,9 @@ export interface DeviceLoadOptions {
   /** Size of the device buffers small parameters are packed into (default 256 MiB, or the device's maximum if less). */
   arenaBytes?: number;
   /** Hears the running totals of bytes and parameters resident. */
-  onProgress?: (state: ProgressState) => void;
+  onProgress?: ((state: ProgressState) => void) | undefined;
+  /** Hears of a priority that names no parameter. */
+  warn?: ((message: string) => void) | undefined;
 }
 
 export interface DeviceLoadStats {
@@ -86,7 +88,7 @@ export class DeviceLoad {
     readonly device: Device,
     options: DeviceLoadOptions = {},
   ) {
-    this.order = loadOrder(parameters, options.priority ?? []);
+    this.order = loadOrder(parameters, options.priority ?? [], options.warn);
     for (const p of this.order) this.resident.set(residentKey(p), Fence.create(residentKey(p)));
     this.pack(options.arenaBytes ?? 256 * 2 ** 20);
     this.done = this.run(options);
@@ -239,17 +241,21 @@ export class DeviceLoad {
 }
 
 /** Priority keys first, in the order given (each pattern's matches in file order), then the rest. */
-function loadOrder(parameters: Parameter[], priority: string[]): Parameter[] {
+function loadOrder(parameters: Parameter[], priority: string[], warn?: (message: string) => void): Parameter[] {
   const first: Parameter[] = [];
   const taken = new Set<Parameter>();
   for (const text of priority) {
     const pattern = keyPattern(text);
+    let named = false;
     for (const p of parameters) {
-      if (!taken.has(p) && pattern.matches(p)) {
+      if (!pattern.matches(p)) continue;
+      named = true;
+      if (!taken.has(p)) {
         first.push(p);
         taken.add(p);
       }
     }
+    if (!named) warn?.(`--priority=${text} names no parameter`);
   }
   return [...first, ...parameters.filter((p) => !taken.has(p))];
 }
