@@ -64,7 +64,8 @@ test('safetensors shards come with an index that reads back as the whole checkpo
     t.deepEqual((await readdir(out)).sort(), ['model-00001-of-00003.safetensors', 'model-00002-of-00003.safetensors', 'model-00003-of-00003.safetensors', 'model.safetensors.index.json']);
     const index = JSON.parse(await readFile(join(out, 'model.safetensors.index.json'), 'utf8'));
     t.is(index.metadata.total_size, list.reduce((n, x) => n + x.payload.length, 0));
-    t.deepEqual(Object.keys(index.weight_map), list.map((x) => x.name));
+    // Keys sorted, as Hugging Face writes them.
+    t.deepEqual(Object.keys(index.weight_map), list.map((x) => x.name).sort());
     t.deepEqual(await fingerprint(join(out, 'model.safetensors.index.json')), await fingerprint(input));
     const shard = await openSource(join(out, 'model-00002-of-00003.safetensors'));
     t.deepEqual(Object.fromEntries(shard.metadata.safetensors), { format: 'pt' });
@@ -85,7 +86,7 @@ test('a parameter over the limit gets a shard of its own, with a warning', async
     t.is(r.code, 0, r.stderr);
     t.regex(r.stderr, /warning: parameter 'big' \(100 bytes\) is larger than the shard size limit \(50\)/);
     const index = JSON.parse(await readFile(join(out, 'model.safetensors.index.json'), 'utf8'));
-    t.deepEqual(Object.values(index.weight_map), ['model-00001-of-00003.safetensors', 'model-00002-of-00003.safetensors', 'model-00003-of-00003.safetensors']);
+    t.deepEqual(index.weight_map, { small: 'model-00001-of-00003.safetensors', big: 'model-00002-of-00003.safetensors', tail: 'model-00003-of-00003.safetensors' });
   });
 });
 
@@ -109,7 +110,8 @@ test('a non-empty output is refused without --force; a failed reshard leaves not
 
     const forced = await runCli(['reshard', `--parameters=${input}`, '--shards=1', '--force', `--output=${out}`]);
     t.is(forced.code, 0, forced.stderr);
-    t.deepEqual(await readdir(out), ['model-00001-of-00001.irpa']);
+    // An IRPA set is named after its input.
+    t.deepEqual(await readdir(out), ['in-00001-of-00001.irpa']);
   });
 });
 
@@ -129,5 +131,20 @@ test("reshard takes convert's edits on the way", async (t) => {
     t.like(JSON.parse(r.stdout), { output: out, format: 'safetensors', parameters: 10, files: ['model-00001-of-00002.safetensors', 'model-00002-of-00002.safetensors', 'model.safetensors.index.json'] });
     const index = JSON.parse(await readFile(join(out, 'model.safetensors.index.json'), 'utf8'));
     t.deepEqual(Object.keys(index.weight_map), Array.from({ length: 10 }, (_, i) => `layers.${i}`));
+  });
+});
+
+test('conventions: a safetensors set of one is a plain model.safetensors with no index; GGUF and IRPA sets are named after their input', async (t) => {
+  await inTempDir(async (dir) => {
+    const model = join(sharedDir, 'real/gguf/stories260K.gguf');
+    const one = await runCli(['reshard', `--parameters=${model}`, '--format=safetensors', '--shards=1', `--output=${join(dir, 'hf')}`]);
+    t.is(one.code, 0, one.stderr);
+    t.deepEqual(await readdir(join(dir, 'hf')), ['model.safetensors']);
+    const split = await runCli(['reshard', `--parameters=${model}`, '--format=gguf', '--shards=2', `--output=${join(dir, 'split')}`]);
+    t.is(split.code, 0, split.stderr);
+    t.deepEqual((await readdir(join(dir, 'split'))).sort(), ['stories260K-00001-of-00002.gguf', 'stories260K-00002-of-00002.gguf']);
+    const dumped = await runCli(['dump', `--parameters=${model}`, '--json']);
+    const embed = dumped.stdout.split('\n').map((l) => l && JSON.parse(l)).find((o) => o?.key === 'token_embd.weight');
+    t.like(embed, { shape: [512, 64], ggmlShape: [64, 512] });
   });
 });

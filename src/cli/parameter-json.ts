@@ -19,7 +19,9 @@ export function describeParameterJson(p: Parameter, sha256?: string): Record<str
     ...(range ? { file: range.path, offset: range.offset, end: range.offset + p.length } : {}),
     ...(p.storage.kind === 'splat' ? { pattern: hex(p.storage.pattern) } : {}),
     alignment: p.alignment,
+    // shape: outermost first, as PyTorch and safetensors give it; ggml lists the same dimensions innermost first (its ne[]).
     ...(p.tensor ? { dtype: p.tensor.dtype, shape: p.tensor.shape } : {}),
+    ...(p.tensor?.ggmlType !== undefined ? { ggmlShape: [...p.tensor.shape].reverse() } : {}),
     ...(p.metadata ? metadataJson(p.metadata) : {}),
     ...(sha256 ? { sha256 } : {}),
   };

@@ -2,7 +2,7 @@ import { UsageError } from '../errors.js';
 import { writeDirectoryAtomically } from '../io/atomic-directory.js';
 import { resolveOutput } from '../io/output-target.js';
 import { IoScheduler } from '../scheduler/io-scheduler.js';
-import type { ShardPolicy } from '../sinks/shard-plan.js';
+import { defaultShardPrefix, type ShardPolicy } from '../sinks/shard-plan.js';
 import { planShardSet, writeShardSet } from '../sinks/shard-set-writer.js';
 import { writeTarFile } from '../sinks/tar-writer.js';
 import { droppedMetadataNote, metadataOptions } from '../sinks/source-metadata.js';
@@ -11,7 +11,7 @@ import type { Command } from './command.js';
 import { EDIT_FLAGS, editOperator } from './edit-flags.js';
 import { outputFormat, schedulerOptions, WRITER_FLAGS } from './shared-flags.js';
 import { requiredList, requiredString, type FlagSpec, type ParsedFlags } from './flags.js';
-import { loadEdited } from './parameters-flag.js';
+import { loadEdited, parseParameterFlag } from './parameters-flag.js';
 import { withProgress } from './progress.js';
 
 const FLAGS: FlagSpec[] = [
@@ -22,7 +22,7 @@ const FLAGS: FlagSpec[] = [
   { name: 'shards', kind: 'int', value: 'N', help: 'Exactly N shards, balanced by bytes' },
   { name: 'format', kind: 'string', value: 'irpa|safetensors|gguf', help: 'Shard format (default irpa)' },
   { name: 'output', kind: 'string', value: 'DIR|FILE.tar|-', help: 'Directory for the shard set, or a tar of it (a .tar file, or - for standard output)' },
-  { name: 'prefix', kind: 'string', value: 'NAME', help: 'Shard file names: NAME-00001-of-0000N.EXT (default model)' },
+  { name: 'prefix', kind: 'string', value: 'NAME', help: "Shard file names: NAME-00001-of-0000N.EXT (default: model for safetensors, as Hugging Face names sets; else the first input's name)" },
   { name: 'force', kind: 'bool', help: 'Replace a non-empty output directory' },
   ...WRITER_FLAGS,
   { name: 'json', kind: 'bool', help: 'Print a JSON summary (files, parameters, bytes) instead of the file names' },
@@ -54,7 +54,7 @@ and moved into place when complete; a non-empty DIR is refused unless --force.`,
     const output = requiredString(flags, 'output', 'DIR');
     const inputs = requiredList(flags, 'parameters', '[SCOPE=]FILE');
     const format = outputFormat(flags);
-    const prefix = flags.strings.get('prefix') ?? 'model';
+    const prefix = flags.strings.get('prefix') ?? defaultShardPrefix(format, inputs.map((i) => parseParameterFlag(i).path));
     if (!/^[\w.-]+$/.test(prefix) || prefix.startsWith('.')) throw new UsageError(`--prefix=${prefix}: use letters, digits, '.', '_' and '-' only`);
     const policy = policyOf(flags);
     if (output === '-' && flags.bools.get('json')) throw new UsageError('--json prints to standard output, where --output=- writes the tar; use --output=FILE.tar');

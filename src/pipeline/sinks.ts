@@ -5,7 +5,7 @@ import type { FilePlan } from '../sinks/file-plan.js';
 import { planGgufFile } from '../sinks/gguf-writer.js';
 import { planIrpaFile } from '../sinks/irpa-writer.js';
 import { planSafetensorsFile } from '../sinks/safetensors-writer.js';
-import type { ShardPolicy } from '../sinks/shard-plan.js';
+import { defaultShardPrefix, type ShardPolicy } from '../sinks/shard-plan.js';
 import { planShardSet, type ShardSetOptions } from '../sinks/shard-set-writer.js';
 import { droppedMetadataNote, ggufMetadataOf, irpaMetadataOf, metadataOptions, safetensorsMetadataOf } from '../sinks/source-metadata.js';
 import type { OpenedSource } from '../sources/open.js';
@@ -89,7 +89,7 @@ function setOptions(spec: Omit<NonNullable<JobSink['tar']>, 'path'>, policy: Sha
   return {
     format: spec.format ?? 'irpa',
     policy,
-    prefix: spec.prefix ?? 'model',
+    prefix: spec.prefix ?? defaultShardPrefix(spec.format ?? 'irpa', sources.map((s) => s.path)),
     rawDtype: spec['raw-dtype'],
     tensorMetadata: spec['tensor-metadata'] ?? false,
     ...metadataOptions(sources),

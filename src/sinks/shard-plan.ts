@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import type { Parameter } from '../model/parameter.js';
 
 export interface ShardPolicy {
@@ -61,4 +62,21 @@ function balanced(parameters: Parameter[], count: number, bytesOf: (p: Parameter
 export function shardName(prefix: string, index: number, count: number, extension: string): string {
   const pad = (n: number) => String(n).padStart(5, '0');
   return `${prefix}-${pad(index + 1)}-of-${pad(count)}.${extension}`;
+}
+
+/**
+ * The shard prefix a set takes by default. A safetensors set is `model`, the
+ * name Hugging Face's loaders look for (`model.safetensors.index.json`);
+ * IRPA and GGUF sets take the first input's name without its extensions and
+ * shard numbering (`Llama-3-8B.gguf` and `Llama-3-8B-00001-of-00004.gguf`
+ * give `Llama-3-8B`), or `model` when that leaves no usable name (standard
+ * input, odd characters).
+ */
+export function defaultShardPrefix(format: string, inputs: string[]): string {
+  const first = inputs[0];
+  if (format === 'safetensors' || first === undefined || first === '-') return 'model';
+  const name = basename(first)
+    .replace(/\.(safetensors\.index\.json|index\.json|safetensors|gguf|irpa|tar|json|bin)$/i, '')
+    .replace(/-\d{5}-of-\d{5}$/, '');
+  return /^[\w-][\w.-]*$/.test(name) ? name : 'model';
 }

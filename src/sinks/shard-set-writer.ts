@@ -42,14 +42,17 @@ const bytesIn = (format: ShardFormat) => (p: Parameter) => (format === 'irpa' &&
 /**
  * Plans parameters as a shard set in `dir`, named and indexed as each
  * ecosystem expects: IRPA shards; safetensors shards plus
- * `PREFIX.safetensors.index.json`; GGUF shards carrying gguf-split's
+ * `PREFIX.safetensors.index.json` (one shard: a plain `PREFIX.safetensors`,
+ * no index, as Hugging Face saves a model); GGUF shards carrying gguf-split's
  * `split.no`, `split.count` and `split.tensors.count`, the full metadata in
  * the first only.
  */
 export function planShardSet(dir: string, parameters: Parameter[], options: ShardSetOptions): FilePlan[] {
   const { format, prefix } = options;
   const shards = planShards(parameters, options.policy, bytesIn(format), options.warn);
-  const names = shards.map((_, i) => shardName(prefix, i, shards.length, format));
+  // A safetensors set of one is a plain PREFIX.safetensors with no index, as Hugging Face saves it.
+  const single = format === 'safetensors' && shards.length === 1;
+  const names = shards.map((_, i) => (single ? `${prefix}.safetensors` : shardName(prefix, i, shards.length, format)));
   const plans = shards.map((shard, i): FilePlan => {
     const path = join(dir, names[i]!);
     if (format === 'irpa') return planIrpaFile(path, shard, { tensorMetadata: options.tensorMetadata ?? false, fileMetadata: i === 0 ? options.fileMetadata : undefined }).plan;
@@ -62,9 +65,10 @@ export function planShardSet(dir: string, parameters: Parameter[], options: Shar
     ];
     return planGgufFile(path, shard, { rawDtype: options.rawDtype, kv: i === 0 ? [...(options.kv ?? []), ...split] : split });
   });
-  if (format === 'safetensors') {
-    const weightMap: Record<string, string> = {};
-    shards.forEach((shard, i) => shard.forEach((p) => (weightMap[p.key] = names[i]!)));
+  if (format === 'safetensors' && !single) {
+    // Keys sorted, as Hugging Face writes the weight_map.
+    const entries: [string, string][] = shards.flatMap((shard, i) => shard.map((p): [string, string] => [p.key, names[i]!]));
+    const weightMap = Object.fromEntries(entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
     const totalSize = parameters.reduce((n, p) => n + p.length, 0);
     const index = JSON.stringify({ metadata: { total_size: totalSize }, weight_map: weightMap }, null, 2);
     plans.push(planBytesFile(join(dir, `${prefix}.safetensors.index.json`), Buffer.from(`${index}\n`)));

@@ -36,15 +36,17 @@ export async function readSafetensorsIndex(file: ReadableFile): Promise<Safetens
 }
 
 /**
- * Reads every shard an index names, in order of first mention, and checks
- * each tensor of the weight_map is in the shard it names.
+ * Reads every shard an index names, in name order (as Hugging Face's loaders
+ * take them: `model-00001-of-00003` first, whatever order the weight_map
+ * lists keys in), and checks each tensor of the weight_map is in the shard
+ * it names. Each shard's tensors come in file order.
  */
 export async function readIndexedShards(
   indexPath: string,
   index: SafetensorsIndex,
   open: (path: string) => Promise<Parameter[]>,
 ): Promise<{ parameters: Parameter[]; notes: string[] }> {
-  const shards = [...new Set(index.weightMap.values())];
+  const shards = [...new Set(index.weightMap.values())].sort();
   const parameters: Parameter[] = [];
   const notes: string[] = [];
   for (const shard of shards) {
