@@ -7,7 +7,7 @@
  */
 export { ParameterProvider, type GatherSpan, type Ordering, type ParameterSpan, type ProviderOptions, type ScatterSpan } from './provider/parameter-provider.js';
 export { DataError, FormatError, IoError, ParamflowError, UsageError } from './errors.js';
-export type { ByteSource, Parameter, Storage, TensorInfo } from './model/parameter.js';
+export type { ByteSource, FileSource, Parameter, Storage, TensorInfo } from './model/parameter.js';
 export { ParameterIndex } from './model/parameter-index.js';
 export { openSource, type OpenedSource } from './sources/open.js';
 export type { GgufArray, GgufHeader, GgufKv, GgufScalar, GgufTensorInfo, GgufValue } from './formats/gguf/decode.js';
@@ -18,7 +18,11 @@ export type { IrpaHeader, Range } from './formats/irpa/header.js';
 export { EntryType } from './formats/irpa/constants.js';
 export type { KeyPattern } from './transforms/key-pattern.js';
 export { RandomAccessFile } from './io/random-access-file.js';
-export type { GgufKvInput } from './formats/gguf/encode.js';
+export type { ReadableFile } from './io/readable-file.js';
+export type { DurabilityOptions } from './io/atomic-output.js';
+export type { FileMetadata } from './formats/file-metadata.js';
+export type { ByteSwap } from './formats/byte-swap.js';
+export type { GgufKvInput, GgufValueInput } from './formats/gguf/encode.js';
 export { loadIndex, type LoadedIndex, type ParameterFileRef } from './sources/load-index.js';
 export { detectFormat, type FormatName } from './sources/detect.js';
 export { exclude } from './transforms/exclude.js';
@@ -29,6 +33,7 @@ export { splat, parseSplatRule, type SplatRule } from './transforms/splat.js';
 export { realign, parseRealignRule, type RealignRule } from './transforms/realign.js';
 export { flattenScopes } from './transforms/flatten-scopes.js';
 export { compose } from './transforms/compose.js';
+export { applyEdits } from './transforms/apply-edits.js';
 export { writeIrpa, type IrpaWriterOptions, type PlannedArchive, type WrittenArchive } from './sinks/irpa-writer.js';
 export { writeSafetensors, type SafetensorsWriterOptions } from './sinks/safetensors-writer.js';
 export { writeGguf, type GgufWriterOptions } from './sinks/gguf-writer.js';
@@ -49,7 +54,7 @@ export { DeviceLoad, verifyResident, residentKey, type DeviceLoadOptions, type D
 export { writeTarFile, writeTarStream } from './sinks/tar-writer.js';
 export type { PlannedSink } from './pipeline/sinks.js';
 export { jobSchema, type Job } from './pipeline/schema.js';
-export { IoScheduler, type OrderedOptions, type ProgressEvent, type SchedulerOptions, type WritableTarget } from './scheduler/io-scheduler.js';
+export { IoScheduler, type CopyOptions, type OrderedOptions, type ProgressEvent, type SchedulerOptions, type WritableTarget } from './scheduler/io-scheduler.js';
 export type { ByteBudget } from './scheduler/byte-budget.js';
 export type { CopyPiece, PieceSource } from './scheduler/plan.js';
 export { FileCache } from './io/file-cache.js';

@@ -98,9 +98,11 @@ async function throughFifo(dir: string, bytes: Uint8Array, read: (stream: Stream
   spawnSync('mkfifo', [fifo]);
   const writing = writeFile(fifo, bytes);
   const reader = await open(fifo, 'r');
+  const stream = await StreamedInput.open('<pipe>', reader.fd, join(dir, 'spill'));
   try {
-    await read(await StreamedInput.open('<pipe>', reader.fd, join(dir, 'spill')));
+    await read(stream);
   } finally {
+    await stream.dispose();
     await reader.close();
     await writing;
   }

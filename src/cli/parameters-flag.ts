@@ -1,8 +1,9 @@
-import { from, lastValueFrom, toArray, type OperatorFunction } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
 import { UsageError } from '../errors.js';
 import type { Parameter } from '../model/parameter.js';
 import { loadIndex, type LoadedIndex, type ParameterFileRef } from '../sources/load-index.js';
 import type { OpenedSource } from '../sources/open.js';
+import { applyEdits } from '../transforms/apply-edits.js';
 
 /** `--parameters=[SCOPE=]FILE`, split at the first `=` as IREE does. */
 export function parseParameterFlag(value: string): ParameterFileRef {
@@ -23,5 +24,5 @@ export function loadParameterIndex(values: string[], note?: (message: string) =>
  */
 export async function loadEdited(values: string[], edits: OperatorFunction<Parameter, Parameter>, note: (message: string) => void): Promise<{ parameters: Parameter[]; sources: OpenedSource[] }> {
   const { index, sources } = await loadParameterIndex(values, note);
-  return { parameters: await lastValueFrom(from(index.all()).pipe(edits, toArray())), sources };
+  return { parameters: await applyEdits(index.all(), edits), sources };
 }

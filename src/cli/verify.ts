@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { from, lastValueFrom, toArray } from 'rxjs';
 import { safetensorsDtypeOf } from '../formats/dtypes.js';
 import { FileCache } from '../io/file-cache.js';
 import { parameterChunks } from '../io/parameter-bytes.js';
 import { outputByteSwap } from '../model/byte-order.js';
 import type { Parameter } from '../model/parameter.js';
+import { applyEdits } from '../transforms/apply-edits.js';
 import { flattenScopes } from '../transforms/flatten-scopes.js';
 import type { Command } from './command.js';
 import type { FlagSpec } from './flags.js';
@@ -36,7 +36,7 @@ export type Difference =
 
 async function sideOf(path: string): Promise<Map<string, Side>> {
   const { index } = await loadParameterIndex([path]);
-  const parameters = await lastValueFrom(from(index.all()).pipe(flattenScopes(), toArray()));
+  const parameters = await applyEdits(index.all(), flattenScopes());
   return new Map(parameters.map((p) => [p.key, { parameter: p, dtype: p.tensor && (safetensorsDtypeOf(p.tensor.dtype) ?? p.tensor.dtype) }]));
 }
 

@@ -23,6 +23,10 @@ function loadModule(): WebGpuModule {
   try {
     return createRequire(import.meta.url)('webgpu') as WebGpuModule;
   } catch (error) {
+    // Dawn's bindings are large (about 130 MB) and only this device needs them: they are not installed by default.
+    if ((error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND') {
+      throw new UsageError("--device=webgpu needs the 'webgpu' package (Dawn for Node), which is not installed with paramflow: add it with 'npm install webgpu' beside paramflow");
+    }
     throw new UsageError(`--device=webgpu needs the 'webgpu' package (Dawn for Node), which did not load: ${(error as Error).message}`);
   }
 }

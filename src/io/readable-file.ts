@@ -1,7 +1,7 @@
 /**
  * What readers of parameter files need: positioned reads of a named file.
  * A file on disk is one ({@link RandomAccessFile}); so is standard input,
- * read forward as its bytes arrive ({@link StreamedInput}).
+ * read forward as its bytes arrive (a `StreamedInput`).
  */
 export interface ReadableFile {
   /** The name used in messages (and as the parameters' source path). */

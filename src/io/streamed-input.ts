@@ -139,6 +139,12 @@ export class StreamedInput implements ReadableFile {
   /** One stream serves every reader: it stays open, and its spill file, until the process ends. */
   async close(): Promise<void> {}
 
+  /** Lets the spill file go, for an owner done with the stream before the process ends. */
+  async dispose(): Promise<void> {
+    await this.spillWritten();
+    await this.spill.close();
+  }
+
   private serialized<T>(work: () => Promise<T>): Promise<T> {
     const result = this.queue.then(async () => {
       try {

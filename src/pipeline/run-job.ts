@@ -1,13 +1,11 @@
 import { mkdir } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
-import { from, lastValueFrom, toArray, type OperatorFunction } from 'rxjs';
 import { glob, isDynamicPattern } from 'tinyglobby';
 import { parseByteSize } from '../cli/byte-size.js';
 import { loadIndex, type ParameterFileRef } from '../sources/load-index.js';
 import { openDevice } from '../device/open-device.js';
 import { UsageError } from '../errors.js';
 import { writeDirectoryAtomically } from '../io/atomic-directory.js';
-import type { Parameter } from '../model/parameter.js';
 import { ParameterIndex } from '../model/parameter-index.js';
 import { IoScheduler, type SchedulerOptions } from '../scheduler/io-scheduler.js';
 import type { ProgressState } from '../scheduler/progress.js';
@@ -17,6 +15,7 @@ import { writeTarFile } from '../sinks/tar-writer.js';
 import type { FilePlan } from '../sinks/file-plan.js';
 import { declaredParameters } from '../sources/declared.js';
 import type { OpenedSource } from '../sources/open.js';
+import { applyEdits } from '../transforms/apply-edits.js';
 import { flattenScopes } from '../transforms/flatten-scopes.js';
 import { describePath, type DocPath, type JobFile } from './load.js';
 import type { Job } from './schema.js';
@@ -102,12 +101,12 @@ export async function runJob(file: JobFile, options: RunOptions = {}): Promise<J
   const sinks = variables.substitute(job.sinks, ['sinks']);
   const scheduler = new IoScheduler(schedulerOptions(variables.substitute(job.options ?? {}, ['options']), locate));
 
-  const edited = await collect(index.all(), transformsOperator(transforms, ['transforms'], locate, warn));
+  const edited = await applyEdits(index.all(), transformsOperator(transforms, ['transforms'], locate, warn));
   const planned: PlannedSink[] = [];
   for (const [i, sink] of sinks.entries()) {
     const own = Object.values(sink)[0]!.transforms ?? [];
     const at: DocPath = ['sinks', i, Object.keys(sink)[0]!];
-    const parameters = await collect(edited, transformsOperator(own, [...at, 'transforms'], locate, warn), flattenScopes());
+    const parameters = await applyEdits(edited, transformsOperator(own, [...at, 'transforms'], locate, warn), flattenScopes());
     planned.push(planSink(sink, parameters, sources, resolvePath, ['sinks', i], locate, warn));
     const dropped = droppedMetadataOf(sink, sources);
     if (dropped) options.note?.(`${locate(['sinks', i])}: ${dropped}`);
@@ -153,10 +152,6 @@ function atPlace<T>(at: DocPath, locate: (at: DocPath) => string, fn: () => T): 
     if (error instanceof UsageError) throw new UsageError(`${locate(at)}: ${describePath(at)}: ${error.message}`);
     throw error;
   }
-}
-
-function collect(parameters: Parameter[], ...operators: OperatorFunction<Parameter, Parameter>[]): Promise<Parameter[]> {
-  return lastValueFrom(from(parameters).pipe(...(operators as [OperatorFunction<Parameter, Parameter>]), toArray()));
 }
 
 /** A file source as files: a glob must match at least one. */
