@@ -59,7 +59,8 @@ function detailLine(p: Parameter, sha256: string | undefined): string {
   if (p.storage.kind === 'splat') parts.push(`pattern 0x${Buffer.from(p.storage.pattern).reverse().toString('hex')} (${p.storage.pattern.length} bytes)`);
   if (p.storage.kind === 'external' && range) parts.push(`in ${range.path}`);
   if (p.tensor) parts.push(`${p.tensor.dtype} [${p.tensor.shape.join(', ')}]`);
-  parts.push(`alignment ${p.alignment}`);
+  // Formats without one (safetensors) record no alignment: nothing to show.
+  if (p.alignment > 0) parts.push(`alignment ${p.alignment}`);
   if (p.metadata) {
     const text = Buffer.from(p.metadata.subarray(0, 64)).toString('utf8').replace(/[^\x20-\x7e]/g, '.');
     parts.push(`metadata ${p.metadata.length} bytes "${text}${p.metadata.length > 64 ? '…' : ''}"`);

@@ -18,6 +18,7 @@ const FLAGS: FlagSpec[] = [
   { name: 'chunk-size', kind: 'string', value: 'BYTES', help: 'Size of each staging buffer (default 8MiB)' },
   { name: 'json', kind: 'bool', help: 'Print a JSON summary' },
   { name: 'quiet', kind: 'bool', help: 'Print nothing but warnings and errors' },
+  { name: 'verbose', kind: 'bool', help: "Also show the GPU driver's own messages (Dawn's backend warnings)" },
 ];
 
 export const load: Command = {
@@ -38,7 +39,7 @@ there is none); --device=host loads into host memory.`,
     keepStandardInputWhole();
     const { index } = await loadParameterIndex(inputs, (note) => io.err(`paramflow load: note: ${note}\n`));
     const parameters: Parameter[] = index.all();
-    const device = await openDevice(backend);
+    const device = await openDevice(backend, { verbose: flags.bools.get('verbose') });
     try {
       const total = parameters.reduce((n, p) => n + p.length, 0);
       const progress = flags.bools.get('json') || flags.bools.get('quiet') ? undefined : await progressBar(io, 'load', total);

@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { suggest } from '../did-you-mean.js';
-import { UsageError } from '../errors.js';
+import { ioError, UsageError } from '../errors.js';
 import { jobSchema, type Job } from './schema.js';
 
 export type DocPath = (string | number)[];
@@ -20,10 +20,10 @@ export function describePath(at: DocPath): string {
   return at.map((k, i) => (typeof k === 'number' ? `[${k}]` : i === 0 ? k : `.${k}`)).join('');
 }
 
-/** Reads and validates a job file; every problem found is reported at once, each with its place. */
 /** Job files are written by hand: anything larger is a mistake, not a job. */
 export const MAX_JOB_BYTES = 1024 * 1024;
 
+/** Reads and validates a job file; every problem found is reported at once, each with its place. */
 export async function loadJob(path: string): Promise<JobFile> {
   let text: string;
   try {
@@ -32,7 +32,8 @@ export async function loadJob(path: string): Promise<JobFile> {
     text = await readFile(path, 'utf8');
   } catch (error) {
     if (error instanceof UsageError) throw error;
-    throw new UsageError(`cannot read job file '${path}': ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    // Worded as every other file is (`no such file`, `permission denied`); a job that cannot be read is a usage error.
+    throw new UsageError(ioError(path, error, 'read job file').message);
   }
   return parseJob(path, text);
 }

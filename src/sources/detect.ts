@@ -20,8 +20,14 @@ export function detectFormat(head: Uint8Array): FormatName | undefined {
   return undefined;
 }
 
+/** A file paramflow does not read, named by its first bytes where they say what it is. */
 export function describeHead(head: Uint8Array): string {
   if (head.length === 0) return 'the file is empty';
+  const unsupported = 'PyTorch checkpoints are not supported yet; save it as safetensors first';
+  // A zip's local file header: torch.save's archive since PyTorch 1.6.
+  if (head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04) return `a zip archive, the form of a PyTorch checkpoint (.pt, .pth, pytorch_model.bin): ${unsupported}`;
+  // A pickle (protocol 2 to 5): the legacy torch.save format starts with one holding its magic number.
+  if (head[0] === 0x80 && head[1] !== undefined && head[1] >= 2 && head[1] <= 5) return `a Python pickle, the form of a legacy PyTorch checkpoint: ${unsupported}`;
   if (head.length >= 512 && head.every((b) => b === 0)) return `no header: the first ${head.length} bytes are all zero (as in a tar with no members)`;
   const shown = Array.from(head.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(' ');
   return `unrecognized format (first bytes: ${shown}); expected an IRPA, GGUF or safetensors file, a safetensors index, or a tar of them`;

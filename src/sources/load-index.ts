@@ -22,7 +22,8 @@ export async function loadIndex(refs: ParameterFileRef[], note?: (message: strin
     const source = await openSource(ref.path, ref.scope, ref.format);
     sources.push(source);
     for (const message of source.notes) note?.(`${source.path}: ${message}`);
-    index.addScope(ref.scope);
+    // A tar read into no scope puts each member in a scope of its own: the global one is not one of them.
+    if (source.format !== 'tar' || ref.scope !== '') index.addScope(ref.scope);
     for (const p of source.parameters) index.add(p);
   }
   return { index, sources };
