@@ -3,10 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GgufValueType } from '../src/formats/gguf/types.js';
-import { RandomAccessFile } from '../src/io/random-access-file.js';
-import { readGgufHeader } from '../src/sources/gguf.js';
 import { runCli, spawnCli } from './helpers/cli.js';
-import { ggufFile } from './helpers/gguf-bytes.js';
+import { ggufFile, ggufHeaderOf } from './helpers/gguf-bytes.js';
 import { inTempDir, sharedDir } from './helpers/paths.js';
 
 const realGguf = join(sharedDir, 'real/gguf');
@@ -28,14 +26,6 @@ export const REAL_GGUF = [
   ...['IQ4_XS', 'Q2_K', 'Q3_K_S', 'Q4_K_M', 'Q5_K_S', 'Q6_K'].map((q) => `kquants/tiny256-${q}.gguf`),
 ];
 
-async function ggufHeader(path: string) {
-  const file = await RandomAccessFile.open(path);
-  try {
-    return await readGgufHeader(file);
-  } finally {
-    await file.close();
-  }
-}
 
 test('every real GGUF file rewritten GGUF to GGUF is byte-identical', async (t) => {
   await inTempDir(async (dir) => {
@@ -83,13 +73,13 @@ test('plain IRPA output leaves the metadata out, with one note, and stays as IRE
     t.regex(r.stderr, /note: \d+ GGUF metadata keys not written \(IRPA keeps them with --tensor-metadata\)/);
     const back = await runCli(['convert', `--parameters=${plain}`, '--format=gguf', '--raw-dtype=I8', `--output=${join(dir, 'b.gguf')}`, '--quiet']);
     t.is(back.code, 0, back.stderr);
-    const header = await ggufHeader(join(dir, 'b.gguf'));
+    const header = await ggufHeaderOf(join(dir, 'b.gguf'));
     t.is(header.entries.length, 0);
   });
 });
 
 test('GGUF strings are bytes: a byte-order mark and invalid UTF-8 are kept as stored', async (t) => {
-  const spm = await ggufHeader(join(realGguf, 'ggml-vocab-llama-spm.gguf'));
+  const spm = await ggufHeaderOf(join(realGguf, 'ggml-vocab-llama-spm.gguf'));
   const tokens = spm.kv.get('tokenizer.ggml.tokens')!.value as { items: Uint8Array[] };
   t.deepEqual([...tokens.items[30143]!], [0xef, 0xbb, 0xbf]);
 
@@ -105,7 +95,7 @@ test('GGUF strings are bytes: a byte-order mark and invalid UTF-8 are kept as st
   await inTempDir(async (dir) => {
     const input = join(dir, 'in.gguf');
     await writeFile(input, bytes);
-    const h = await ggufHeader(input);
+    const h = await ggufHeaderOf(input);
     t.deepEqual(h.kv.get('bom')!.value, odd[0]);
     t.deepEqual((h.kv.get('tokens')!.value as { items: Uint8Array[] }).items, odd);
     for (const via of ['gguf', 'safetensors', 'irpa'] as const) {
@@ -171,7 +161,7 @@ test('GGUF alignment: a source\'s general.alignment is kept in its place, and --
     const wider = join(dir, 'wider.gguf');
     const r = await runCli(['convert', `--parameters=${input}`, '--format=gguf', '--align=256', `--output=${wider}`, '--quiet']);
     t.is(r.code, 0, r.stderr);
-    const header = await ggufHeader(wider);
+    const header = await ggufHeaderOf(wider);
     t.is(header.alignment, 256);
     t.deepEqual(header.entries.map((e) => e.key), ['general.architecture', 'general.alignment']);
     t.is(header.dataOffset % 256, 0);
@@ -180,7 +170,7 @@ test('GGUF alignment: a source\'s general.alignment is kept in its place, and --
     const plain = ggufFile({ kv, tensors });
     await writeFile(input, plain);
     t.is((await runCli(['convert', `--parameters=${input}`, '--format=gguf', '--align=64', `--output=${wider}`, '--quiet'])).code, 0);
-    const set = await ggufHeader(wider);
+    const set = await ggufHeaderOf(wider);
     t.is(set.alignment, 64);
     t.is(set.kv.get('general.alignment')?.value, 64);
   });

@@ -4,10 +4,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { GgufValue } from '../src/formats/gguf/decode.js';
 import { GgufValueType } from '../src/formats/gguf/types.js';
-import { RandomAccessFile } from '../src/io/random-access-file.js';
-import { readGgufHeader } from '../src/sources/gguf.js';
 import { runCli } from './helpers/cli.js';
-import { ggufFile, type TestTensor } from './helpers/gguf-bytes.js';
+import { ggufFile, ggufHeaderOf, type TestTensor } from './helpers/gguf-bytes.js';
 import { sharedDir, withTempFile } from './helpers/paths.js';
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -20,14 +18,6 @@ async function dumpJson(path: string, ...more: string[]) {
 
 const withFile = <T>(bytes: Uint8Array, fn: (path: string) => Promise<T>) => withTempFile('model.gguf', bytes, fn);
 
-async function header(path: string) {
-  const file = await RandomAccessFile.open(path);
-  try {
-    return await readGgufHeader(file);
-  } finally {
-    await file.close();
-  }
-}
 
 // Block sizes and bytes of every type llama.cpp writes, written out here
 // independently of the reader's table: [id, elements per block, bytes per block].
@@ -83,7 +73,7 @@ test('all 13 metadata value types, nested arrays and duplicate keys read back', 
   ];
   for (const littleEndian of [true, false]) {
     await withFile(ggufFile({ kv, tensors: [], littleEndian }), async (path) => {
-      const h = await header(path);
+      const h = await ggufHeaderOf(path);
       t.is(h.littleEndian, littleEndian);
       for (const entry of kv.slice(0, -1)) {
         if (entry.key !== 'str') t.deepEqual(asText(h.kv.get(entry.key)?.value), entry.value, entry.key);
@@ -136,7 +126,7 @@ test('real big-endian, split shards and vocabulary-only files read; GGUF v1 is r
   const shards = await Promise.all([2, 3].map((n) => dumpJson(join(realDir, `gguf/split/stories260K-0000${n}-of-00003.gguf`))));
   t.deepEqual(shards.map((s) => s.rows.length), [16, 16]);
 
-  const vocab = await header(join(realDir, 'gguf/ggml-vocab-deepseek-llm.gguf'));
+  const vocab = await ggufHeaderOf(join(realDir, 'gguf/ggml-vocab-deepseek-llm.gguf'));
   t.is(vocab.tensors.length, 0);
   const tokens = vocab.kv.get('tokenizer.ggml.tokens')?.value as { items: Uint8Array[] };
   t.is(tokens.items.length, 102400);

@@ -1,4 +1,7 @@
 import { encodeGgufHeader, type GgufKvInput } from '../../src/formats/gguf/encode.js';
+import type { GgufHeader } from '../../src/formats/gguf/decode.js';
+import { RandomAccessFile } from '../../src/io/random-access-file.js';
+import { readGgufHeader } from '../../src/sources/gguf.js';
 import { GgufValueType } from '../../src/formats/gguf/types.js';
 
 export interface TestTensor {
@@ -27,4 +30,14 @@ export function ggufFile(options: { kv?: GgufKvInput[]; tensors: TestTensor[]; a
   bytes.set(header);
   options.tensors.forEach((t, i) => bytes.set(t.payload, dataOffset + tensors[i]!.offset));
   return bytes;
+}
+
+/** The decoded header of a GGUF file on disk. */
+export async function ggufHeaderOf(path: string): Promise<GgufHeader> {
+  const file = await RandomAccessFile.open(path);
+  try {
+    return await readGgufHeader(file);
+  } finally {
+    await file.close();
+  }
 }
