@@ -36,7 +36,7 @@ export function sinkKind(sink: JobSink): SinkKind {
 export function droppedMetadataOf(sink: JobSink, sources: OpenedSource[]): string | undefined {
   const spec = sink.irpa ?? sink.shards ?? sink.tar;
   const format = sink.irpa ? 'irpa' : (sink.shards ?? sink.tar)?.format ?? 'irpa';
-  return spec ? droppedMetadataNote(format, spec['tensor-metadata'] ?? false, sources) : undefined;
+  return spec ? droppedMetadataNote(format, spec['tensor-metadata'] ?? false, sources, 'tensor-metadata: true') : undefined;
 }
 
 /** Lays out a sink's files for its parameters: every check a writer makes happens here, before anything is written. */

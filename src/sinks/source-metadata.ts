@@ -26,9 +26,9 @@ export function metadataOptions(sources: OpenedSource[]): { kv: GgufKvInput[]; m
   return { kv: ggufMetadataOf(sources), metadata: safetensorsMetadataOf(sources), fileMetadata: irpaMetadataOf(sources) };
 }
 
-/** A note on the sources' metadata an output leaves out: IRPA keeps it only with tensor metadata. */
-export function droppedMetadataNote(format: string, tensorMetadata: boolean, sources: OpenedSource[]): string | undefined {
+/** A note on the sources' metadata an output leaves out: IRPA keeps it only with tensor metadata (`asked` says how to ask). */
+export function droppedMetadataNote(format: string, tensorMetadata: boolean, sources: OpenedSource[], asked = '--tensor-metadata'): string | undefined {
   if (format !== 'irpa' || tensorMetadata) return undefined;
   const dropped = describeDropped(metadataOf(sources));
-  return dropped && `${dropped} (IRPA keeps them with --tensor-metadata)`;
+  return dropped && `${dropped} (IRPA keeps them with ${asked})`;
 }
