@@ -49,7 +49,7 @@ export { loadJob, parseJob, type DocPath, type JobFile } from './pipeline/load.j
 export { runJob, type DeviceSinkResult, type JobPlan, type JobResult, type RunOptions, type SourceSummary } from './pipeline/run-job.js';
 export type { Device, DeviceBuffer } from './device/device.js';
 export { HostBuffer, HostDevice } from './device/host-device.js';
-export { openDevice, DEVICE_BACKENDS, type DeviceBackend } from './device/open-device.js';
+export { openDevice, DEVICE_BACKENDS, type DeviceBackend, type OpenDeviceOptions } from './device/open-device.js';
 export { DeviceLoad, verifyResident, residentKey, type DeviceLoadOptions, type DeviceLoadStats, type DevicePlacement } from './sinks/device-loader.js';
 export { writeTarFile, writeTarStream } from './sinks/tar-writer.js';
 export type { PlannedSink } from './pipeline/sinks.js';

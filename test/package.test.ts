@@ -32,3 +32,12 @@ test('WebGPU\'s bindings are not installed by default; --device=webgpu without t
     t.is(host.status, 0, host.stderr);
   });
 });
+
+test('the API documentation builds with no warning: every type it names is exported', (t) => {
+  const r = spawnSync(
+    process.execPath,
+    [join(repoRoot, 'node_modules/typedoc/bin/typedoc'), '--disableSources', '--entryPoints', 'src/index.ts', '--tsconfig', 'tsconfig.json', '--excludePrivate', '--readme', 'none', '--emit', 'none', '--treatWarningsAsErrors'],
+    { cwd: repoRoot, encoding: 'utf8' },
+  );
+  t.is(r.status, 0, r.stdout + r.stderr);
+});
