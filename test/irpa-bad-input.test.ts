@@ -1,5 +1,5 @@
 import test from 'ava';
-import { rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ByteWriter } from '../src/formats/bytes.js';
 import { EntryType } from '../src/formats/irpa/constants.js';
@@ -131,5 +131,29 @@ test('external entries are read only from files in or below the archive director
     t.regex(converted.stderr, /'abs' .* is stored in '\/etc\/hostname', outside the archive's directory/);
     const safe = await runCli(['dump', `--parameters=${archive}`, `--extract=ok=${join(dir, 'ok.bin')}`]);
     t.is(safe.code, 0, safe.stderr);
+  });
+});
+
+test('external entries cannot escape through symbolic links; a name that starts with two dots is inside', async (t) => {
+  await inTempDir(async (dir) => {
+    await writeFile(join(dir, '..inside.bin'), Buffer.from('inside bytes'));
+    await symlink('/etc/hostname', join(dir, 'link.bin'));
+    await symlink('/etc', join(dir, 'etc'));
+    await mkdir(join(dir, 'sub'));
+    await writeFile(join(dir, 'sub/real.bin'), Buffer.from('nested bytes'));
+    await symlink('real.bin', join(dir, 'sub/alias.bin'));
+    const external = (name: string, path: string): TestEntry => ({ spec: { type: EntryType.External, name, metadata: undefined, path, range: { offset: 0, length: 6 } } });
+    const archive = join(dir, 'a.irpa');
+    await writeFile(archive, archiveBytes([external('dots', '..inside.bin'), external('file', 'link.bin'), external('dir', 'etc/hostname'), external('alias', 'sub/alias.bin')]));
+    for (const [key, refused] of [['file', /'file' .* is stored in 'link\.bin -> \/etc\/hostname', outside the archive's directory/], ['dir', /'dir' .* is stored in 'etc\/hostname -> \/etc\/hostname', outside/]] as const) {
+      for (const args of [['dump', `--parameters=${archive}`, `--extract=${key}=${join(dir, 'x.bin')}`], ['convert', `--parameters=${archive}`, `--include=${key}`, `--output=${join(dir, 'o.irpa')}`], ['load', `--parameters=${archive}`, `--priority=${key}`, '--device=host']]) {
+        const r = await runCli(args);
+        t.is(r.code, 1, `${args[0]} ${key}`);
+        t.regex(r.stderr, refused);
+      }
+    }
+    // Inside, even through a link that stays inside.
+    const ok = await runCli(['convert', `--parameters=${archive}`, '--include=dots', '--include=alias', `--output=${join(dir, 'ok.irpa')}`, '--json']);
+    t.is(ok.code, 0, ok.stderr);
   });
 });

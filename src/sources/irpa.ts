@@ -1,5 +1,6 @@
+import { realpath } from 'node:fs/promises';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { decodeMetadataBlob, METADATA_ENTRY, noMetadata, type FileMetadata } from '../formats/file-metadata.js';
-import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { ByteSpan } from '../formats/bytes.js';
 import {
   EntryType,
@@ -91,6 +92,36 @@ function checkSegment(file: ReadableFile, headerOffset: number, segment: Range, 
   }
 }
 
+/** Whether `path` is `dir` or below it (`..foo` is a name inside; `../foo` is not). */
+export function isWithin(dir: string, path: string): boolean {
+  const inside = relative(dir, path);
+  return inside === '' || (inside !== '..' && !inside.startsWith(`..${sep}`) && !isAbsolute(inside));
+}
+
+/**
+ * Refuses external entries that a symbolic link leads out of the archive's
+ * directory: the names are checked as written when the table is read, the
+ * files they reach here, by their real paths. (A link swapped in between
+ * this check and the read is not caught.)
+ */
+export async function confineExternals(parameters: Parameter[], archive: string): Promise<Parameter[]> {
+  const externals = parameters.filter((p) => p.storage.kind === 'external' && p.storage.refused === undefined);
+  if (externals.length === 0) return parameters;
+  const root = await realpath(dirname(resolve(archive))).catch(() => dirname(resolve(archive)));
+  const real = new Map<string, string | undefined>();
+  for (const p of externals) {
+    const { path } = p.storage as { path: string };
+    if (!real.has(path)) real.set(path, await realpath(path).catch(() => undefined));
+  }
+  return parameters.map((p) => {
+    if (p.storage.kind !== 'external' || p.storage.refused !== undefined) return p;
+    const target = real.get(p.storage.path);
+    // A file that is not there fails when read, naming it.
+    if (target === undefined || isWithin(root, target)) return p;
+    return { ...p, storage: { ...p.storage, refused: `${relative(dirname(resolve(archive)), p.storage.path)} -> ${target}` } };
+  });
+}
+
 /** The file metadata a paramflow-written archive keeps in its metadata entry (a skip entry), if it has one. */
 export function irpaFileMetadata(archives: IrpaArchive[]): FileMetadata {
   for (const { entries } of archives) {
@@ -124,9 +155,8 @@ export function irpaParameters(path: string, archives: IrpaArchive[], scope = ''
         }
         case EntryType.External: {
           const resolved = resolve(dirname(path), entry.path);
-          const inside = relative(dirname(resolve(path)), resolved);
           // A hostile archive must not make paramflow read /etc/shadow: only files in or below its own directory.
-          const outside = isAbsolute(entry.path) || inside.startsWith('..') || isAbsolute(inside);
+          const outside = isAbsolute(entry.path) || !isWithin(dirname(resolve(path)), resolved);
           parameters.push({
             ...common,
             length: entry.range.length,

@@ -6,7 +6,7 @@ import { storedRange, type Parameter } from '../model/parameter.js';
 import { describeHead, detectFormat, SNIFF_BYTES, type FormatName } from './detect.js';
 import { ggufFileMetadata, ggufParameters, readGgufHeader } from './gguf.js';
 import { readGgufSplitFiles, splitPosition } from './gguf-split.js';
-import { irpaFileMetadata, irpaParameters, readIrpaArchives } from './irpa.js';
+import { confineExternals, irpaFileMetadata, irpaParameters, readIrpaArchives } from './irpa.js';
 import { readSafetensorsHeader, safetensorsParameters } from './safetensors.js';
 import { readIndexedShards, readSafetensorsIndex } from './safetensors-index.js';
 import { openStandardInput, spillStandardInput, STANDARD_INPUT, standardInputIndexed, standardInputKeptWhole } from '../io/standard-input.js';
@@ -28,7 +28,8 @@ type Reader = (file: ReadableFile, scope: string) => Promise<Omit<OpenedSource, 
 const readers: Record<FormatName, Reader> = {
   irpa: async (file, scope) => {
     const archives = await readIrpaArchives(file);
-    return { parameters: irpaParameters(file.path, archives, scope), metadata: irpaFileMetadata(archives), notes: [] };
+    const parameters = await confineExternals(irpaParameters(file.path, archives, scope), file.path);
+    return { parameters, metadata: irpaFileMetadata(archives), notes: [] };
   },
   gguf: async (file, scope) => {
     const header = await readGgufHeader(file);
