@@ -1,7 +1,7 @@
 import test from 'ava';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openSource } from '../src/sources/open.js';
 import { runCli } from './helpers/cli.js';
@@ -146,5 +146,26 @@ test('conventions: a safetensors set of one is a plain model.safetensors with no
     const dumped = await runCli(['dump', `--parameters=${model}`, '--json']);
     const embed = dumped.stdout.split('\n').map((l) => l && JSON.parse(l)).find((o) => o?.key === 'token_embd.weight');
     t.like(embed, { shape: [512, 64], ggmlShape: [64, 512] });
+  });
+});
+
+test('--force never replaces a directory that holds an input: the input\'s own, a parent, or one reached through a link', async (t) => {
+  await inTempDir(async (dir) => {
+    await mkdir(join(dir, 'model'));
+    const input = join(dir, 'model/in.safetensors');
+    const bytes = safetensorsFile([{ name: 'w', dtype: 'U8', shape: [16], payload: randomBytes(16) }]);
+    await writeFile(input, bytes);
+    await symlink(join(dir, 'model'), join(dir, 'alias'));
+    for (const output of [join(dir, 'model'), dir, join(dir, 'alias')]) {
+      const r = await runCli(['reshard', `--parameters=${input}`, '--shards=1', '--force', `--output=${output}`]);
+      t.is(r.code, 2, output);
+      t.regex(r.stderr, /holds the input .*in\.safetensors: replacing it would delete the input/);
+      t.deepEqual(await readFile(input), Buffer.from(bytes));
+    }
+    await writeFile(join(dir, 'job.yaml'), 'sources: [{ path: model/in.safetensors }]\nsinks: [{ shards: { dir: model, shards: 1, force: true } }]\n');
+    const job = await runCli(['run', join(dir, 'job.yaml'), '--quiet']);
+    t.is(job.code, 2);
+    t.regex(job.stderr, /holds the input/);
+    t.deepEqual(await readFile(input), Buffer.from(bytes));
   });
 });

@@ -13,6 +13,7 @@ import { scopeListing } from './listing.js';
 import { metadataJson, metadataListing } from './metadata-listing.js';
 import { describeParameterJson } from './parameter-json.js';
 import { loadParameterIndex, parseParameterFlag } from './parameters-flag.js';
+import { inputFiles } from '../sources/open.js';
 import { progressBar, type Progress } from './progress.js';
 import type { ProgressState } from '../scheduler/progress.js';
 
@@ -123,7 +124,7 @@ export const dump: Command = {
           if (!json) io.out('\n');
         }
       }
-      const inputs = sources.flatMap((s) => [s.path, ...s.parameters.flatMap((p) => storedRange(p)?.path ?? [])]);
+      const inputs = inputFiles(sources);
       for (const [i, { scope, key, path }] of extracts.entries()) {
         const p = extracted[i]!;
         const id = scope === '' ? key : `${scope}::${key}`;

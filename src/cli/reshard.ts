@@ -12,6 +12,7 @@ import { EDIT_FLAGS, editOperator } from './edit-flags.js';
 import { outputFormat, schedulerOptions, WRITER_FLAGS } from './shared-flags.js';
 import { requiredList, requiredString, type FlagSpec, type ParsedFlags } from './flags.js';
 import { loadEdited, parseParameterFlag } from './parameters-flag.js';
+import { inputFiles } from '../sources/open.js';
 import { withProgress } from './progress.js';
 
 const FLAGS: FlagSpec[] = [
@@ -78,7 +79,7 @@ and moved into place when complete; a non-empty DIR is refused unless --force.`,
         await writeTarFile(output, plans, { sync, onProgress });
         return plans.map((plan) => plan.path);
       }
-      return writeDirectoryAtomically(output, flags.bools.get('force') ?? false, (dir) => writeShardSet(dir, parameters, { ...setOptions, onProgress }), { sync });
+      return writeDirectoryAtomically(output, flags.bools.get('force') ?? false, (dir) => writeShardSet(dir, parameters, { ...setOptions, onProgress }), { sync, inputs: inputFiles(sources) });
     });
     if (flags.bools.get('json')) {
       const bytes = parameters.reduce((n, p) => n + p.length, 0);

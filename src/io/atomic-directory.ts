@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, realpath, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ioError, UsageError } from '../errors.js';
 import { addPendingOutput, dropPendingOutput, syncDirectory, type DurabilityOptions } from './atomic-output.js';
 import { callAsync, libcFunction, type AsyncFunction } from './libc.js';
+import { isWithin } from './path-within.js';
 import { removeStalePartials } from './stale-partials.js';
 
 /**
@@ -40,12 +41,29 @@ async function moveIntoPlace(temp: string, target: string): Promise<void> {
   await rm(aside, { recursive: true, force: true });
 }
 
-export async function writeDirectoryAtomically<T>(target: string, force: boolean, fill: (dir: string) => Promise<T>, options: DurabilityOptions = {}): Promise<T> {
+export interface DirectoryOptions extends DurabilityOptions {
+  /** Files the set is made from: a target directory that holds one is refused, since replacing it would delete it. */
+  inputs?: Iterable<string>;
+}
+
+/** Refuses a directory that is, or holds, one of the inputs (through links too: real paths are compared). */
+async function refuseHoldingInputs(target: string, inputs: Iterable<string>): Promise<void> {
+  const dir = await realpath(target);
+  for (const input of new Set(inputs)) {
+    const file = await realpath(input).catch(() => undefined);
+    if (file !== undefined && isWithin(dir, file)) {
+      throw new UsageError(`--output=${target} holds the input ${input}: replacing it would delete the input; write the set to another directory`);
+    }
+  }
+}
+
+export async function writeDirectoryAtomically<T>(target: string, force: boolean, fill: (dir: string) => Promise<T>, options: DirectoryOptions = {}): Promise<T> {
   const existing = await readdir(target).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return [];
     if (error.code === 'ENOTDIR') throw new UsageError(`--output=${target} is a file, not a directory`);
     throw ioError(target, error, 'read');
   });
+  if (existing.length > 0) await refuseHoldingInputs(target, options.inputs ?? []);
   if (existing.length > 0 && !force) throw new UsageError(`--output=${target} is not empty; pass --force to replace it`);
   await removeStalePartials(target);
   const temp = partialName(target);

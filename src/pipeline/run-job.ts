@@ -5,7 +5,7 @@ import { parseByteSize } from '../cli/byte-size.js';
 import { loadIndex, type ParameterFileRef } from '../sources/load-index.js';
 import { openDevice } from '../device/open-device.js';
 import { UsageError } from '../errors.js';
-import { writeDirectoryAtomically } from '../io/atomic-directory.js';
+import { writeDirectoryAtomically, type DirectoryOptions } from '../io/atomic-directory.js';
 import { ParameterIndex } from '../model/parameter-index.js';
 import { IoScheduler, type SchedulerOptions } from '../scheduler/io-scheduler.js';
 import type { ProgressState } from '../scheduler/progress.js';
@@ -14,7 +14,7 @@ import { DeviceLoad, verifyResident, type DeviceLoadStats } from '../sinks/devic
 import { writeTarFile } from '../sinks/tar-writer.js';
 import type { FilePlan } from '../sinks/file-plan.js';
 import { declaredParameters } from '../sources/declared.js';
-import type { OpenedSource } from '../sources/open.js';
+import { inputFiles, type OpenedSource } from '../sources/open.js';
 import { applyEdits } from '../transforms/apply-edits.js';
 import { flattenScopes } from '../transforms/flatten-scopes.js';
 import { describePath, type DocPath, type JobFile } from './load.js';
@@ -120,7 +120,7 @@ export async function runJob(file: JobFile, options: RunOptions = {}): Promise<J
   // Outputs may name directories that do not exist yet (build/ci/model.irpa).
   for (const sink of planned) if (!sink.device) await mkdir(dirname(sink.target), { recursive: true });
   const sync = (options.sync ?? true) && (job.options?.sync ?? true);
-  const bytesWritten = await inDirectories(fileSinks, sync, (files) => writeFiles(files, { scheduler, sync, ...(options.onProgress ? { onProgress: options.onProgress } : {}) }));
+  const bytesWritten = await inDirectories(fileSinks, { sync, inputs: inputFiles(sources) }, (files) => writeFiles(files, { scheduler, sync, ...(options.onProgress ? { onProgress: options.onProgress } : {}) }));
   // A tar is written front to back, so its sinks take a pass of their own, reading every byte they hold.
   let tarBytes = 0;
   for (const sink of planned) if (sink.tar) tarBytes += await writeTarFile(sink.target, sink.files, { sync });
@@ -194,7 +194,7 @@ function refuseSharedTargets(sinks: PlannedSink[], locate: (at: DocPath) => stri
  * Writes every sink's files together; a shard set's go into a temporary
  * directory moved into place once all are complete.
  */
-async function inDirectories(sinks: PlannedSink[], sync: boolean, write: (files: FilePlan[]) => Promise<number>): Promise<number> {
+async function inDirectories(sinks: PlannedSink[], options: DirectoryOptions, write: (files: FilePlan[]) => Promise<number>): Promise<number> {
   const files: FilePlan[] = [];
   const enter = async (i: number): Promise<number> => {
     if (i === sinks.length) return write(files);
@@ -210,7 +210,7 @@ async function inDirectories(sinks: PlannedSink[], sync: boolean, write: (files:
         files.push(...sink.files.map((f) => ({ ...f, path: join(temp, basename(f.path)) })));
         return enter(i + 1);
       },
-      { sync },
+      options,
     );
   };
   return enter(0);

@@ -1,5 +1,5 @@
 import { realpath } from 'node:fs/promises';
-import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { decodeMetadataBlob, METADATA_ENTRY, noMetadata, type FileMetadata } from '../formats/file-metadata.js';
 import { ByteSpan } from '../formats/bytes.js';
 import {
@@ -13,6 +13,7 @@ import {
 import { decodeEntries, type IrpaEntry } from '../formats/irpa/entries.js';
 import { decodeHeader, type IrpaHeader, type Range } from '../formats/irpa/header.js';
 import { FormatError } from '../errors.js';
+import { isWithin } from '../io/path-within.js';
 import type { ReadableFile } from '../io/readable-file.js';
 import { decodeTensorMetadata } from '../formats/tensor-metadata.js';
 import type { Parameter } from '../model/parameter.js';
@@ -90,12 +91,6 @@ function checkSegment(file: ReadableFile, headerOffset: number, segment: Range, 
   if (segment.length > cap) {
     throw new FormatError(file.path, headerOffset + field, `${what} of ${segment.length} bytes is larger than the ${cap}-byte limit`);
   }
-}
-
-/** Whether `path` is `dir` or below it (`..foo` is a name inside; `../foo` is not). */
-export function isWithin(dir: string, path: string): boolean {
-  const inside = relative(dir, path);
-  return inside === '' || (inside !== '..' && !inside.startsWith(`..${sep}`) && !isAbsolute(inside));
 }
 
 /**

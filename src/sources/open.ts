@@ -132,3 +132,16 @@ async function openStandardInputSource(scope: string, as: FormatName | undefined
   const source = await standardInputSource;
   return scope === '' ? source : { ...source, parameters: source.parameters.map((p) => ({ ...p, scope })) };
 }
+
+/** Every file the sources read from: each source itself (an index, a tar) and the files its parameters are stored in. */
+export function inputFiles(sources: OpenedSource[]): string[] {
+  const files = new Set<string>();
+  for (const s of sources) {
+    if (s.path !== STANDARD_INPUT) files.add(s.path);
+    for (const p of s.parameters) {
+      const range = storedRange(p);
+      if (range && range.path !== STANDARD_INPUT) files.add(range.path);
+    }
+  }
+  return [...files];
+}
