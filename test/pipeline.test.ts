@@ -149,6 +149,7 @@ sinks: [{ irpa: { path: "\${dir}/\${arch}-\${name}.irpa" } }]
 });
 
 const badJobs: [string, string, RegExp][] = [
+  ['a key named __proto__', 'variables:\n  __proto__: a\nsources: [{ path: m.safetensors }]\nsinks: [{ irpa: { path: o.irpa } }]\n', /job\.yaml:2:3: a key named __proto__ is not allowed in a job file/],
   ['bad YAML', 'sources:\n  - path: [a\nsinks: x\n', /job\.yaml:3:1: bad YAML/],
   ['an unknown transform', 'sources: [{ path: m.safetensors }]\ntransforms:\n  - exlude: x\nsinks: [{ irpa: { path: o.irpa } }]\n', /job\.yaml:3:5: transforms\[0\]: unknown key 'exlude' \(did you mean exclude\?\)/],
   ['a wrong type', 'sources: [{ path: m.safetensors }]\nsinks:\n  - irpa: { path: o.irpa, alignment: lots }\n', /job\.yaml:3:38: sinks\[0\]\.irpa\.alignment: expected a number, got a string/],

@@ -2,9 +2,11 @@ import test from 'ava';
 import fc from 'fast-check';
 import { decodeSafetensorsHeader } from '../src/formats/safetensors/decode.js';
 import { createHash, randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { openSource } from '../src/sources/open.js';
 import { runCli } from './helpers/cli.js';
-import { withTempFile } from './helpers/paths.js';
+import { repoRoot, withTempFile } from './helpers/paths.js';
 import { safetensorsFile, safetensorsRaw, type StTensor } from './helpers/safetensors-bytes.js';
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -148,3 +150,34 @@ for (const [title, bytes, offset, message] of BAD) {
     });
   });
 }
+
+test('keys named like JavaScript properties are keys like any other: tensors, __metadata__, index entries and dtypes', async (t) => {
+  const names = ['__proto__', 'constructor', 'toString'];
+  const file = safetensorsFile(
+    names.map((name, i) => ({ name, dtype: 'U8', shape: [i + 1], payload: randomBytes(i + 1) })),
+    Object.fromEntries([['__proto__', 'p'], ['constructor', 'c']]),
+  );
+  await withFile(file, async (path) => {
+    const dir = dirname(path);
+    const out = join(dir, 'out.safetensors');
+    t.is((await runCli(['convert', `--parameters=${path}`, '--format=safetensors', `--output=${out}`, '--quiet'])).code, 0);
+    const back = await openSource(out);
+    t.deepEqual(back.parameters.map((p) => p.key), names);
+    const shards = join(dir, 'shards');
+    const r = await runCli(['reshard', `--parameters=${path}`, '--format=safetensors', '--shards=3', `--output=${shards}`]);
+    t.is(r.code, 0, r.stderr);
+    const set = await openSource(join(shards, 'model.safetensors.index.json'));
+    t.deepEqual(set.parameters.map((p) => p.key).sort(), [...names].sort());
+    t.deepEqual([...set.metadata.safetensors.keys()].sort(), ['__proto__', 'constructor']);
+    // A dtype read from a file that names a JavaScript method is an unknown dtype.
+    for (const dtype of ['constructor', 'toString', '__proto__']) {
+      const odd = safetensorsRaw({ w: { dtype, shape: [1], data_offsets: [0, 1] } }, Uint8Array.of(1));
+      await writeFile(join(dir, 'odd.safetensors'), odd);
+      const refused = await runCli(['dump', `--parameters=${join(dir, 'odd.safetensors')}`]);
+      t.is(refused.code, 1);
+      t.regex(refused.stderr, new RegExp(`unknown dtype '${dtype}'`));
+    }
+    const flag = await runCli(['convert', `--parameters=${join(repoRoot, 'examples/tiny.irpa')}`, '--format=safetensors', '--raw-dtype=constructor', `--output=${join(dir, 'r.safetensors')}`]);
+    t.is(flag.code, 2);
+  });
+});

@@ -5,10 +5,11 @@
  * exists; a quantized ggml type has no safetensors dtype, and a `U8` or
  * `BOOL` tensor has no ggml type.
  */
+import { lookupTable } from './lookup-table.js';
 import { SAFETENSORS_DTYPE_BITS } from './safetensors/dtypes.js';
 
 /** ggml types that are plain element types, by their safetensors name. */
-const GGML_TO_SAFETENSORS: Record<string, string> = {
+const GGML_TO_SAFETENSORS = lookupTable<string>({
   F32: 'F32',
   F16: 'F16',
   BF16: 'BF16',
@@ -17,12 +18,12 @@ const GGML_TO_SAFETENSORS: Record<string, string> = {
   I16: 'I16',
   I32: 'I32',
   I64: 'I64',
-};
+});
 
-const SAFETENSORS_TO_GGML: Record<string, string> = Object.fromEntries(Object.entries(GGML_TO_SAFETENSORS).map(([g, s]) => [s, g]));
+const SAFETENSORS_TO_GGML = lookupTable<string>(Object.fromEntries(Object.entries(GGML_TO_SAFETENSORS).map(([g, s]) => [s, g])));
 
 /** PyTorch dtype names (iree-turbine's `PYTORCH:` metadata) to safetensors names. */
-const TORCH_TO_SAFETENSORS: Record<string, string> = {
+const TORCH_TO_SAFETENSORS = lookupTable<string>({
   float32: 'F32',
   float: 'F32',
   float16: 'F16',
@@ -47,7 +48,7 @@ const TORCH_TO_SAFETENSORS: Record<string, string> = {
   float8_e5m2: 'F8_E5M2',
   float8_e4m3fnuz: 'F8_E4M3FNUZ',
   float8_e5m2fnuz: 'F8_E5M2FNUZ',
-};
+});
 
 export function safetensorsDtypeOf(dtype: string): string | undefined {
   if (dtype in SAFETENSORS_DTYPE_BITS) return dtype;

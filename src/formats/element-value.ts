@@ -1,13 +1,14 @@
 import { UsageError } from '../errors.js';
 import { elementBytes, type ElementType } from './element-type.js';
+import { lookupTable } from './lookup-table.js';
 import { BF16, F16, F8E4M3FN, F8E4M3FNUZ, F8E5M2, F8E5M2FNUZ, narrowFloat, narrowToE8M0, type MiniFloatFormat } from './minifloat.js';
 
-const F8_FORMATS: Record<string, MiniFloatFormat> = {
+const F8_FORMATS = lookupTable<MiniFloatFormat>({
   f8E5M2: F8E5M2,
   f8E4M3FN: F8E4M3FN,
   f8E5M2FNUZ: F8E5M2FNUZ,
   f8E4M3FNUZ: F8E4M3FNUZ,
-};
+});
 
 /**
  * Encodes one typed value (`4.5` as f32, `123` as i8, `CAFEF00D` as x32) into

@@ -1,4 +1,5 @@
 import { safetensorsDtypeOf } from './dtypes.js';
+import { lookupTable } from './lookup-table.js';
 import { SAFETENSORS_DTYPE_BITS } from './safetensors/dtypes.js';
 
 /**
@@ -8,7 +9,7 @@ import { SAFETENSORS_DTYPE_BITS } from './safetensors/dtypes.js';
  * writes that for every dtype PyTorch has, and `TENSORv0:` + {dtype, shape}
  * (safetensors or ggml names) for the rest, such as quantized ggml types.
  */
-const TORCH_NAMES: Record<string, string> = {
+const TORCH_NAMES = lookupTable<string>({
   F32: 'float32',
   F16: 'float16',
   BF16: 'bfloat16',
@@ -27,7 +28,7 @@ const TORCH_NAMES: Record<string, string> = {
   F8_E5M2: 'float8_e5m2',
   F8_E4M3FNUZ: 'float8_e4m3fnuz',
   F8_E5M2FNUZ: 'float8_e5m2fnuz',
-};
+});
 
 const PYTORCH = 'PYTORCH:';
 const TENSOR_V0 = 'TENSORv0:';

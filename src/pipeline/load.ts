@@ -1,5 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
-import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
+import { isMap, isScalar, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import type { z } from 'zod';
 import { suggest } from '../did-you-mean.js';
 import { ioError, UsageError } from '../errors.js';
@@ -48,6 +48,7 @@ export function parseJob(path: string, text: string): JobFile {
   if (doc.errors.length > 0) {
     throw new UsageError(doc.errors.map((e) => `${where(e.pos[0])}: bad YAML: ${e.message.split('\n')[0]}`).join('\n'));
   }
+  refuseProtoKeys(doc, where);
   let raw: unknown;
   try {
     // A cap on alias expansion: a small file cannot grow into a huge document.
@@ -66,6 +67,24 @@ export function parseJob(path: string, text: string): JobFile {
     throw new UsageError(shown.flatMap((issue) => describeIssue(doc, issue, locate, where, kinds.get(describePath(issue.path as DocPath)))).join('\n'));
   }
   return { path, job: result.data, locate };
+}
+
+/**
+ * A mapping key `__proto__` would set a JavaScript object's prototype rather
+ * than add a key, so it would vanish from the job (a variable, a rename):
+ * it is refused where it stands. A tensor of that name is renamed with the
+ * list form, `rename: ["__proto__=NEW"]`.
+ */
+function refuseProtoKeys(doc: Document, where: (offset: number) => string): void {
+  const found: string[] = [];
+  visit(doc, {
+    Pair(_, pair) {
+      if (isScalar(pair.key) && pair.key.value === '__proto__') {
+        found.push(`${where(pair.key.range?.[0] ?? 0)}: a key named __proto__ is not allowed in a job file (to rename a tensor of that name, write rename: ["__proto__=NEW"])`);
+      }
+    },
+  });
+  if (found.length > 0) throw new UsageError(found.join('\n'));
 }
 
 /** The start of the node at `at`, or of its nearest ancestor present in the document. */

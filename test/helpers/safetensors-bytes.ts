@@ -17,7 +17,9 @@ export function safetensorsRaw(header: unknown, data: Uint8Array = new Uint8Arra
 
 /** A well-formed safetensors file: tensors packed in order. */
 export function safetensorsFile(tensors: StTensor[], metadata?: Record<string, string>): Uint8Array {
-  const header: Record<string, unknown> = metadata ? { __metadata__: metadata } : {};
+  // No prototype: a tensor named __proto__ is a key like any other.
+  const header: Record<string, unknown> = Object.create(null);
+  if (metadata) header.__metadata__ = metadata;
   let offset = 0;
   for (const t of tensors) {
     header[t.name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + t.payload.length] };

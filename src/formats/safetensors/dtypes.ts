@@ -1,5 +1,7 @@
+import { lookupTable } from '../lookup-table.js';
+
 /** Bits per element of every dtype the safetensors format defines. */
-export const SAFETENSORS_DTYPE_BITS: Record<string, number> = {
+export const SAFETENSORS_DTYPE_BITS: Readonly<Record<string, number>> = lookupTable({
   BOOL: 8,
   F4: 4,
   F6_E2M3: 6,
@@ -22,7 +24,7 @@ export const SAFETENSORS_DTYPE_BITS: Record<string, number> = {
   F64: 64,
   I64: 64,
   U64: 64,
-};
+});
 
 /** The format's own cap on the JSON header, so a lying length cannot make a reader allocate gigabytes. */
 export const MAX_HEADER_BYTES = 100_000_000;

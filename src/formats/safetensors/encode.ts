@@ -15,7 +15,9 @@ export interface SafetensorsLayout {
 
 /** Lays out a safetensors file: tensors packed in order, no holes, `__metadata__` first. */
 export function planSafetensors(entries: SafetensorsEntry[], metadata?: Record<string, string>): SafetensorsLayout {
-  const header: Record<string, unknown> = metadata && Object.keys(metadata).length > 0 ? { __metadata__: metadata } : {};
+  // No prototype: a tensor may be named `__proto__` or `constructor`, and each must be a key like any other.
+  const header: Record<string, unknown> = Object.create(null);
+  if (metadata && Object.keys(metadata).length > 0) header.__metadata__ = metadata;
   let offset = 0;
   const relative: number[] = [];
   for (const e of entries) {
