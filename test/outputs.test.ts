@@ -1,6 +1,6 @@
 import test from 'ava';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { lstat, mkdir, readFile, readlink, stat, symlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, readlink, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runCli, spawnCli } from './helpers/cli.js';
 import { cliPath, inTempDir, repoRoot } from './helpers/paths.js';
@@ -113,5 +113,21 @@ test('a published output\'s directory is flushed too; --no-sync (and a job\'s sy
       t.is(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
     }
     t.is(spawnCli(['run', join(dir, 'job.yaml'), '--quiet'], { env: noFlush }).code, 1);
+  });
+});
+
+test('two outputs that are one file, through a linked directory or two names, are refused before anything is written', async (t) => {
+  await inTempDir(async (dir) => {
+    await mkdir(join(dir, 'out'));
+    await symlink('out', join(dir, 'alias'));
+    await writeFile(join(dir, 'job.yaml'), `sources: [{ path: ${tiny} }]\nsinks:\n  - irpa: { path: out/model.irpa }\n  - irpa: { path: alias/model.irpa }\n`);
+    const job = await runCli(['run', join(dir, 'job.yaml'), '--quiet']);
+    t.is(job.code, 2);
+    t.regex(job.stderr, /sinks\[1\] writes .*out\/model\.irpa, as sinks\[0\] does/);
+    const irpa = join(repoRoot, 'examples/tiny.irpa');
+    const extract = await runCli(['dump', `--parameters=${irpa}`, `--extract=model.norm.weight=${join(dir, 'out/a.bin')}`, `--extract=model.norm.bias=${join(dir, 'alias/a.bin')}`]);
+    t.is(extract.code, 2);
+    t.regex(extract.stderr, /are one file; give each parameter its own/);
+    t.deepEqual(await readdir(join(dir, 'out')), []);
   });
 });

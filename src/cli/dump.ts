@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { UsageError } from '../errors.js';
 import { writeAtomically } from '../io/atomic-output.js';
-import { resolveOutput, writeStream } from '../io/output-target.js';
+import { outputIdentity, resolveOutput, writeStream } from '../io/output-target.js';
 import { FileCache } from '../io/file-cache.js';
 import { parameterChunks } from '../io/parameter-bytes.js';
 import { assertNotAnInput } from '../io/same-file.js';
@@ -102,6 +102,10 @@ export const dump: Command = {
     const { index, sources } = await loadParameterIndex(parameterFlags, (note) => io.err(`paramflow dump: note: ${note}\n`));
     for (const repeated of index.duplicates()) io.err(`paramflow dump: note: key ${repeated}; lookups use the first\n`);
     const extracted = extracts.map((e) => index.lookup(e.scope, e.key));
+    // Two extracts to one file (through a link, say) would leave only the last.
+    const targets = await Promise.all(extracts.map((e) => outputIdentity(e.path)));
+    const twice = targets.findIndex((t, i) => targets.indexOf(t) !== i);
+    if (twice >= 0) throw new UsageError(`--extract: ${extracts[twice]!.path} and ${extracts[targets.indexOf(targets[twice]!)]!.path} are one file; give each parameter its own`);
     const work = [...(hash ? index.all() : []), ...extracted];
     const state: ProgressState = { bytesDone: 0, bytesTotal: work.reduce((n, p) => n + p.length, 0), parametersDone: 0, parametersTotal: work.length };
     const tally: Tally = { state, progress: await progressBar(io, 'dump', state.bytesTotal) };

@@ -2,7 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { lstat, readlink, realpath } from 'node:fs/promises';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { ioError, UsageError } from '../errors.js';
 
 /** `--output=-`: standard output. */
@@ -43,6 +43,19 @@ export async function resolveOutput(path: string): Promise<OutputTarget> {
     const what = info.isDirectory() ? 'a directory' : info.isBlockDevice() ? 'a block device' : info.isSocket() ? 'a socket' : 'not a regular file';
     throw new UsageError(`--output=${path} is ${what}; paramflow writes files, FIFOs, character devices and standard output (-)`);
   }
+}
+
+/**
+ * The one name of the file an output path writes: links and `..` resolved,
+ * so two paths through a linked directory compare equal. For a file not
+ * there yet, its directory's real path and its name.
+ */
+export async function outputIdentity(path: string): Promise<string> {
+  const absolute = resolve(path);
+  const existing = await realpath(absolute).catch(() => undefined);
+  if (existing !== undefined) return existing;
+  const dir = await realpath(dirname(absolute)).catch(() => dirname(absolute));
+  return join(dir, basename(absolute));
 }
 
 /**

@@ -1,11 +1,12 @@
 import { mkdir } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join } from 'node:path';
 import { glob, isDynamicPattern } from 'tinyglobby';
 import { parseByteSize } from '../cli/byte-size.js';
 import { loadIndex, type ParameterFileRef } from '../sources/load-index.js';
 import { openDevice } from '../device/open-device.js';
 import { UsageError } from '../errors.js';
 import { writeDirectoryAtomically, type DirectoryOptions } from '../io/atomic-directory.js';
+import { outputIdentity } from '../io/output-target.js';
 import { ParameterIndex } from '../model/parameter-index.js';
 import { IoScheduler, type SchedulerOptions } from '../scheduler/io-scheduler.js';
 import type { ProgressState } from '../scheduler/progress.js';
@@ -111,7 +112,7 @@ export async function runJob(file: JobFile, options: RunOptions = {}): Promise<J
     const dropped = droppedMetadataOf(sink, sources);
     if (dropped) options.note?.(`${locate(['sinks', i])}: ${dropped}`);
   }
-  refuseSharedTargets(planned, locate);
+  await refuseSharedTargets(planned, locate);
   const plan = { sources: summaries, sinks: planned, scheduler };
   await options.onPlan?.(plan);
   if (options.dryRun) return { ...plan, bytesRead: 0, bytesWritten: 0, devices: [] };
@@ -176,18 +177,18 @@ function schedulerOptions(options: NonNullable<Job['options']>, locate: (at: Doc
 }
 
 /** Two sinks writing one path would overwrite each other. */
-function refuseSharedTargets(sinks: PlannedSink[], locate: (at: DocPath) => string): void {
+async function refuseSharedTargets(sinks: PlannedSink[], locate: (at: DocPath) => string): Promise<void> {
   const seen = new Map<string, number>();
-  sinks.forEach((sink, i) => {
-    if (sink.device) return;
-    // A tar's files are member names, not paths.
-    const paths = [sink.target, ...(sink.tar ? [] : sink.files.map((f) => f.path))].map((p) => resolve(p));
+  for (const [i, sink] of sinks.entries()) {
+    if (sink.device) continue;
+    // A tar's files are member names, not paths. Paths are compared as the files they reach, through links.
+    const paths = await Promise.all([sink.target, ...(sink.tar ? [] : sink.files.map((f) => f.path))].map(outputIdentity));
     for (const path of new Set(paths)) {
       const other = seen.get(path);
       if (other !== undefined && other !== i) throw new UsageError(`${locate(['sinks', i])}: sinks[${i}] writes ${path}, as sinks[${other}] does`);
       seen.set(path, i);
     }
-  });
+  }
 }
 
 /**
