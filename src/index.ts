@@ -58,6 +58,7 @@ export { IoScheduler, type CopyOptions, type OrderedOptions, type ProgressEvent,
 export type { ByteBudget } from './scheduler/byte-budget.js';
 export type { CopyPiece, PieceSource } from './scheduler/plan.js';
 export { FileCache } from './io/file-cache.js';
+export { Publication } from './io/publication.js';
 export { Fence, fenced } from './scheduler/fence.js';
 export { TimelineSemaphore } from './scheduler/semaphore.js';
 export { trackProgress, type ProgressState } from './scheduler/progress.js';

@@ -48,3 +48,17 @@ test('a failing disk (EIO on read) fails reading commands naming the input, exit
     }
   });
 });
+
+test('a job whose last sink fails publishes none of its outputs: files, shard sets and tars appear together', async (t) => {
+  await withInput(async (dir) => {
+    // The IRPA and the shard set (4 MiB each) are written and flushed first; the tar then fails half way.
+    await writeFile(join(dir, 'all.yaml'), 'sources: [{ path: model.safetensors }]\nsinks: [{ irpa: { path: all.irpa } }, { shards: { dir: all-shards, shards: 2 } }, { tar: { path: all.tar } }]\n');
+    const r = spawnCli(['run', join(dir, 'all.yaml'), '--quiet'], { env: { PARAMFLOW_FAILPOINTS: `write=ENOSPC@${10 * 2 ** 20}` } });
+    t.is(r.code, 1, r.stderr);
+    t.regex(r.stderr, /all\.tar: cannot write: no space left on device/);
+    t.deepEqual((await readdir(dir)).sort(), ['all.yaml', 'job.yaml', 'model.safetensors']);
+    const ok = spawnCli(['run', join(dir, 'all.yaml'), '--quiet']);
+    t.is(ok.code, 0, ok.stderr);
+    t.deepEqual((await readdir(dir)).sort(), ['all-shards', 'all.irpa', 'all.tar', 'all.yaml', 'job.yaml', 'model.safetensors']);
+  });
+});

@@ -73,15 +73,29 @@ export async function writeDirectoryAtomically<T>(target: string, force: boolean
     throw ioError(target, error, 'create output directory');
   }
   addPendingOutput(temp);
-  try {
-    const result = await fill(temp);
-    // The new directory's entries, then its own in its parent, are made durable.
-    if (options.sync ?? true) await syncDirectory(temp, target);
-    await moveIntoPlace(temp, target);
-    if (options.sync ?? true) await syncDirectory(dirname(resolve(target)), target);
-    return result;
-  } finally {
+  const discard = async () => {
     await rm(temp, { recursive: true, force: true });
     dropPendingOutput(temp);
+  };
+  const publish = async () => {
+    try {
+      await moveIntoPlace(temp, target);
+      if (options.sync ?? true) await syncDirectory(dirname(resolve(target)), target);
+    } finally {
+      // What is left at the temporary name is the old directory (or nothing).
+      await discard();
+    }
+  };
+  let result: T;
+  try {
+    result = await fill(temp);
+    // The new directory's entries, then its own in its parent, are made durable.
+    if (options.sync ?? true) await syncDirectory(temp, target);
+  } catch (error) {
+    await discard();
+    throw error;
   }
+  if (options.publication) options.publication.defer(publish, discard);
+  else await publish();
+  return result;
 }

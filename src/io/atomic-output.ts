@@ -6,6 +6,7 @@ import { ioError, UsageError } from '../errors.js';
 import { EarlyWriteback } from './early-writeback.js';
 import { failpoint } from './failpoints.js';
 import { resolveOutput } from './output-target.js';
+import type { Publication } from './publication.js';
 import { writeFully } from './write-fully.js';
 import { removeStalePartials } from './stale-partials.js';
 
@@ -33,6 +34,8 @@ export interface DurabilityOptions {
    * crash of the machine can lose them.
    */
   sync?: boolean | undefined;
+  /** Outputs that appear together: flushed outputs wait for it to move them into place. */
+  publication?: Publication | undefined;
 }
 
 /**
@@ -191,7 +194,8 @@ export async function writeAllAtomically<T>(targets: string[], fill: (outputs: A
     const flushed = await Promise.allSettled(outputs.map((out) => out.flush()));
     const failed = flushed.find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
-    for (const out of outputs) await out.publish();
+    if (options.publication) for (const out of outputs) options.publication.defer(() => out.publish(), () => out.abort());
+    else for (const out of outputs) await out.publish();
     return result;
   } catch (error) {
     await Promise.all(outputs.map((out) => out.abort()));

@@ -7,6 +7,7 @@ import { openDevice } from '../device/open-device.js';
 import { UsageError } from '../errors.js';
 import { writeDirectoryAtomically, type DirectoryOptions } from '../io/atomic-directory.js';
 import { outputIdentity } from '../io/output-target.js';
+import { Publication } from '../io/publication.js';
 import { ParameterIndex } from '../model/parameter-index.js';
 import { IoScheduler, type SchedulerOptions } from '../scheduler/io-scheduler.js';
 import type { ProgressState } from '../scheduler/progress.js';
@@ -121,10 +122,21 @@ export async function runJob(file: JobFile, options: RunOptions = {}): Promise<J
   // Outputs may name directories that do not exist yet (build/ci/model.irpa).
   for (const sink of planned) if (!sink.device) await mkdir(dirname(sink.target), { recursive: true });
   const sync = (options.sync ?? true) && (job.options?.sync ?? true);
-  const bytesWritten = await inDirectories(fileSinks, { sync, inputs: inputFiles(sources) }, (files) => writeFiles(files, { scheduler, sync, ...(options.onProgress ? { onProgress: options.onProgress } : {}) }));
-  // A tar is written front to back, so its sinks take a pass of their own, reading every byte they hold.
+  // Every file, set and tar is flushed under a temporary name first; then all are moved into place.
+  const publication = new Publication();
+  let bytesWritten = 0;
   let tarBytes = 0;
-  for (const sink of planned) if (sink.tar) tarBytes += await writeTarFile(sink.target, sink.files, { sync });
+  try {
+    bytesWritten = await inDirectories(fileSinks, { sync, inputs: inputFiles(sources), publication }, (files) =>
+      writeFiles(files, { scheduler, sync, publication, ...(options.onProgress ? { onProgress: options.onProgress } : {}) }),
+    );
+    // A tar is written front to back, so its sinks take a pass of their own, reading every byte they hold.
+    for (const sink of planned) if (sink.tar) tarBytes += await writeTarFile(sink.target, sink.files, { sync, publication });
+  } catch (error) {
+    await publication.discard();
+    throw error;
+  }
+  await publication.publish();
   const devices: DeviceSinkResult[] = [];
   for (const [i, sink] of planned.entries()) if (sink.device) devices.push({ sink: i, ...(await loadDeviceSink(sink, scheduler, warn)) });
   return { ...plan, bytesRead: scheduler.bytesRead + tarBytes, bytesWritten: bytesWritten + tarBytes, devices };
