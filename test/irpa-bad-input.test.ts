@@ -1,9 +1,10 @@
 import test from 'ava';
+import { execFileSync } from 'node:child_process';
 import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ByteWriter } from '../src/formats/bytes.js';
 import { EntryType } from '../src/formats/irpa/constants.js';
-import { runCli } from './helpers/cli.js';
+import { runCli, spawnCli } from './helpers/cli.js';
 import { archiveBytes, chainBytes, type TestEntry } from './helpers/irpa-bytes.js';
 import { inTempDir } from './helpers/paths.js';
 
@@ -155,5 +156,27 @@ test('external entries cannot escape through symbolic links; a name that starts 
     // Inside, even through a link that stays inside.
     const ok = await runCli(['convert', `--parameters=${archive}`, '--include=dots', '--include=alias', `--output=${join(dir, 'ok.irpa')}`, '--json']);
     t.is(ok.code, 0, ok.stderr);
+  });
+});
+
+test('a FIFO or a device named as a file is refused at once, never waited on: inputs, external entries, flag files and job files', async (t) => {
+  await inTempDir(async (dir) => {
+    const fifo = join(dir, 'pipe');
+    execFileSync('mkfifo', [fifo]);
+    const external: TestEntry = { spec: { type: EntryType.External, name: 'e', metadata: undefined, path: 'pipe', range: { offset: 0, length: 6 } } };
+    await writeFile(join(dir, 'a.irpa'), archiveBytes([external]));
+    const cases: [string[], number, RegExp][] = [
+      [['dump', `--parameters=${fifo}`], 1, /pipe: cannot read: a FIFO, not a regular file; to read a stream, give it as standard input \(--parameters=- < .*pipe\)/],
+      [['dump', `--parameters=/dev/zero`], 1, /\/dev\/zero: cannot read: a character device/],
+      [['dump', `--parameters=${join(dir, 'a.irpa')}`, '--hash'], 1, /pipe: cannot read: a FIFO/],
+      [['dump', `--flagfile=/dev/zero`], 2, /--flagfile=\/dev\/zero is not a regular file/],
+      [['dump', `--flagfile=${fifo}`], 2, /is not a regular file/],
+      [['run', fifo], 2, /job file '.*pipe' is not a regular file/],
+    ];
+    for (const [args, code, message] of cases) {
+      const r = spawnCli(args, { timeoutMs: 20_000 });
+      t.is(r.code, code, `${args.join(' ')}: ${r.stderr}`);
+      t.regex(r.stderr, message);
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import { suggest } from '../did-you-mean.js';
 import { UsageError } from '../errors.js';
 
@@ -103,12 +103,24 @@ export function parseFlags(command: string, args: string[], specs: FlagSpec[]): 
   return parsed;
 }
 
+/** Flag files are written by hand: anything larger is a mistake. */
+const MAX_FLAGFILE_BYTES = 1024 * 1024;
+
 function readFlagfile(path: string): string[] {
   let text: string;
+  let fd: number | undefined;
   try {
-    text = readFileSync(path, 'utf8');
-  } catch {
+    // Opened without blocking and checked first: a FIFO or /dev/zero must not hang or fill memory.
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw new UsageError(`--flagfile=${path} is not a regular file`);
+    if (stat.size > MAX_FLAGFILE_BYTES) throw new UsageError(`--flagfile=${path} is ${stat.size} bytes, more than the ${MAX_FLAGFILE_BYTES}-byte limit`);
+    text = readFileSync(fd, 'utf8');
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
     throw new UsageError(`cannot read flagfile '${path}'`);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
   return text
     .split(/\r?\n/)

@@ -1,7 +1,16 @@
+import { constants, type Stats } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import { FormatError, ioError } from '../errors.js';
+import { FormatError, IoError, ioError } from '../errors.js';
 import { failpoint } from './failpoints.js';
 import type { ReadableFile } from './readable-file.js';
+
+/** The error for a path that is not a regular file: a FIFO is pointed to standard input, where streams are read. */
+export function notRegular(name: string, stat: Stats): IoError {
+  if (stat.isDirectory()) return ioError(name, { code: 'EISDIR' }, 'read');
+  const what = stat.isFIFO() ? 'a FIFO' : stat.isCharacterDevice() ? 'a character device' : stat.isBlockDevice() ? 'a block device' : stat.isSocket() ? 'a socket' : 'not a regular file';
+  const hint = stat.isFIFO() || stat.isCharacterDevice() ? `; to read a stream, give it as standard input (--parameters=- < ${name})` : '';
+  return new IoError(name, `cannot read: ${what}, not a regular file${hint}`);
+}
 
 /**
  * A file opened for positioned reads, which knows its name for messages; or
@@ -25,17 +34,21 @@ export class RandomAccessFile implements ReadableFile {
     return new RandomAccessFile(this.path, this.handle, size, this.base + offset, false);
   }
 
-  /** Opens `path`; `name` is what messages call it (a spilled stream is named for the stream). */
+  /**
+   * Opens `path`; `name` is what messages call it (a spilled stream is named
+   * for the stream). Opened without blocking, so a FIFO or a device is
+   * refused at once rather than waited on forever.
+   */
   static async open(path: string, name = path): Promise<RandomAccessFile> {
     let handle: FileHandle;
     try {
-      handle = await open(path, 'r');
+      handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
     } catch (error) {
       throw ioError(name, error, 'open for reading');
     }
     try {
       const stat = await handle.stat();
-      if (!stat.isFile()) throw ioError(name, { code: stat.isDirectory() ? 'EISDIR' : 'EINVAL', message: 'not a regular file' }, 'read');
+      if (!stat.isFile()) throw notRegular(name, stat);
       return new RandomAccessFile(name, handle, stat.size);
     } catch (error) {
       await handle.close();

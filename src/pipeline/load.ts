@@ -27,7 +27,10 @@ export const MAX_JOB_BYTES = 1024 * 1024;
 export async function loadJob(path: string): Promise<JobFile> {
   let text: string;
   try {
-    const size = (await stat(path)).size;
+    const info = await stat(path);
+    // A FIFO or a device would be waited on, or read without end.
+    if (!info.isFile()) throw new UsageError(`job file '${path}' is not a regular file`);
+    const size = info.size;
     if (size > MAX_JOB_BYTES) throw new UsageError(`job file '${path}' is ${size} bytes, more than the ${MAX_JOB_BYTES}-byte limit`);
     text = await readFile(path, 'utf8');
   } catch (error) {

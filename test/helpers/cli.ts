@@ -21,13 +21,14 @@ export async function runCli(args: string[]): Promise<CliResult> {
 }
 
 /** Runs the installed binary in a child process. */
-export function spawnCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; nodeArgs?: string[]; input?: Uint8Array } = {}): CliResult {
+export function spawnCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; nodeArgs?: string[]; input?: Uint8Array; timeoutMs?: number } = {}): CliResult {
   const r = spawnSync(process.execPath, [...(options.nodeArgs ?? []), cliPath, ...args], {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
     ...(options.input ? { input: options.input } : {}),
+    ...(options.timeoutMs ? { timeout: options.timeoutMs, killSignal: 'SIGKILL' as const } : {}),
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
