@@ -180,3 +180,30 @@ test('flags: -- ends them, a one-value flag given twice is refused, help COMMAND
     t.regex(priority.stderr, /warning: --priority=nothing\.\* names no parameter/);
   });
 });
+
+test('numeric flags out of range are refused with the range, exit 2, before anything is read', async (t) => {
+  await inTempDir(async (dir) => {
+    const tiny = join(repoRoot, 'examples/tiny.irpa');
+    const out = join(dir, 'o.irpa');
+    const cases: [string[], RegExp][] = [
+      [['create', '--data=w=4xf32', '--alignment=1099511627776', `--output=${out}`], /--alignment=1099511627776: must be at most 1073741824 bytes/],
+      [['convert', `--parameters=${tiny}`, '--align=1099511627776', `--output=${out}`], /--align=1099511627776: the alignment must be at most 1073741824 bytes/],
+      [['convert', `--parameters=${tiny}`, '--chunk-size=100GiB', `--output=${out}`], /--chunk-size=100GiB: must be 4KiB to 1GiB/],
+      [['convert', `--parameters=${tiny}`, '--chunk-size=1', `--output=${out}`], /--chunk-size=1: must be 4KiB to 1GiB/],
+      [['load', `--parameters=${tiny}`, '--device=host', '--chunk-size=64GiB'], /--chunk-size=64GiB: must be 4KiB to 1GiB/],
+      [['load', `--parameters=${tiny}`, '--device=host', '--staging-buffers=100000'], /--staging-buffers=100000: must be 1 to 64/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await runCli(args);
+      t.is(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      t.regex(r.stderr, message);
+    }
+    t.deepEqual(await readdir(dir), []);
+    // The largest alignment costs no memory: the padding is the sized file's zeros.
+    const big = await runCli(['convert', `--parameters=${tiny}`, '--align=1073741824', `--output=${out}`, '--quiet']);
+    t.is(big.code, 0, big.stderr);
+    const placed = await runCli(['dump', `--parameters=${out}`, '--json']);
+    const offsets = placed.stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((o) => o.storage === 'data').map((o) => o.offset % 2 ** 30);
+    t.deepEqual(offsets, offsets.map(() => 0));
+  });
+});

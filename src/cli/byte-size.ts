@@ -30,3 +30,12 @@ export function parseByteSize(flag: string, text: string): number {
   if (!Number.isSafeInteger(bytes) || bytes <= 0) throw new UsageError(`--${flag}=${text}: out of range`);
   return bytes;
 }
+
+/** What one buffered read or write may hold: from a page to 1 GiB (a Node buffer holds at most 4 GiB, and the budget holds several). */
+export const CHUNK_BYTES_RANGE = { min: 4096, max: 2 ** 30 } as const;
+
+/** A chunk size in bytes, within CHUNK_BYTES_RANGE; `named` is how the message names where it came from. */
+export function checkChunkBytes(named: string, bytes: number): number {
+  if (bytes < CHUNK_BYTES_RANGE.min || bytes > CHUNK_BYTES_RANGE.max) throw new UsageError(`${named}: must be 4KiB to 1GiB`);
+  return bytes;
+}

@@ -1,4 +1,4 @@
-import { isPowerOfTwo } from '../formats/bytes.js';
+import { alignmentProblem } from '../formats/bytes.js';
 import { UsageError } from '../errors.js';
 import { writeIrpa } from '../sinks/irpa-writer.js';
 import { declaredParameters } from '../sources/declared.js';
@@ -31,7 +31,8 @@ export const create: Command = {
   async execute(flags, io) {
     const output = requiredString(flags, 'output', 'FILE.irpa');
     const alignment = flags.ints.get('alignment') ?? 64;
-    if (!isPowerOfTwo(alignment)) throw new UsageError(`--alignment=${alignment}: must be a power of two (1, 2, 4, ... 64, ... 4096)`);
+    const problem = alignmentProblem(alignment);
+    if (problem) throw new UsageError(`--alignment=${alignment}: ${problem.replace('the alignment ', '')}`);
 
     const parameters = declaredParameters({ splat: flags.lists.get('splat'), data: flags.lists.get('data') });
 

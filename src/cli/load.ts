@@ -1,4 +1,5 @@
 import { openDevice, DEVICE_BACKENDS } from '../device/open-device.js';
+import { UsageError } from '../errors.js';
 import { keepStandardInputWhole } from '../io/standard-input.js';
 import type { Parameter } from '../model/parameter.js';
 import { IoScheduler } from '../scheduler/io-scheduler.js';
@@ -35,6 +36,8 @@ there is none); --device=host loads into host memory.`,
     const backend = requiredString(flags, 'device', DEVICE_BACKENDS.join('|'));
     const inputs = requiredList(flags, 'parameters', '[SCOPE=]FILE');
     const options = schedulerOptions(flags);
+    const staging = flags.ints.get('staging-buffers');
+    if (staging !== undefined && (staging < 1 || staging > 64)) throw new UsageError(`--staging-buffers=${staging}: must be 1 to 64`);
     // Priorities and --verify read parameters out of file order and twice.
     keepStandardInputWhole();
     const { index } = await loadParameterIndex(inputs, (note) => io.err(`paramflow load: note: ${note}\n`));

@@ -1,6 +1,6 @@
 import { UsageError } from '../errors.js';
 import type { SchedulerOptions } from '../scheduler/io-scheduler.js';
-import { parseByteSize } from './byte-size.js';
+import { checkChunkBytes, parseByteSize } from './byte-size.js';
 import type { FlagSpec, ParsedFlags } from './flags.js';
 
 /** Flags of every command that writes parameter files. */
@@ -30,7 +30,7 @@ export function schedulerOptions(flags: ParsedFlags): SchedulerOptions {
   if (concurrency !== undefined && (concurrency < 1 || concurrency > 256)) throw new UsageError(`--concurrency=${concurrency}: must be 1 to 256`);
   return {
     ...(budget ? { budgetBytes: parseByteSize('io-budget', budget) } : {}),
-    ...(chunk ? { chunkBytes: parseByteSize('chunk-size', chunk) } : {}),
+    ...(chunk ? { chunkBytes: checkChunkBytes(`--chunk-size=${chunk}`, parseByteSize('chunk-size', chunk)) } : {}),
     ...(concurrency ? { concurrency } : {}),
   };
 }

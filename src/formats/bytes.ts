@@ -104,3 +104,13 @@ export function alignUp(value: number, alignment: number): number {
 export function isPowerOfTwo(value: number): boolean {
   return Number.isSafeInteger(value) && value > 0 && Number.isInteger(Math.log2(value));
 }
+
+/** The largest alignment paramflow places data at: 1 GiB (a huge page is 1 GiB; more only spreads a file thin). */
+export const MAX_ALIGNMENT = 2 ** 30;
+
+/** Why `value` is no alignment, or undefined when it is one: a power of two, 1 to 1 GiB. */
+export function alignmentProblem(value: number): string | undefined {
+  if (!isPowerOfTwo(value)) return 'the alignment must be a power of two number of bytes (64, 4096, ...)';
+  if (value > MAX_ALIGNMENT) return `the alignment must be at most ${MAX_ALIGNMENT} bytes (1 GiB)`;
+  return undefined;
+}

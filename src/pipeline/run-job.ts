@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import { glob, isDynamicPattern } from 'tinyglobby';
-import { parseByteSize } from '../cli/byte-size.js';
+import { checkChunkBytes, parseByteSize } from '../cli/byte-size.js';
 import { loadIndex, type ParameterFileRef } from '../sources/load-index.js';
 import { openDevice } from '../device/open-device.js';
 import { UsageError } from '../errors.js';
@@ -185,7 +185,9 @@ function schedulerOptions(options: NonNullable<Job['options']>, locate: (at: Doc
       throw new UsageError(`${locate(['options', name])}: options.${name}: ${(error as Error).message}`);
     }
   };
-  return { budgetBytes: bytes('budget'), chunkBytes: bytes('chunk'), concurrency: options.concurrency, kernelCopy: options['kernel-copy'] };
+  const chunk = bytes('chunk');
+  if (chunk !== undefined) checkChunkBytes(`${locate(['options', 'chunk'])}: options.chunk`, chunk);
+  return { budgetBytes: bytes('budget'), chunkBytes: chunk, concurrency: options.concurrency, kernelCopy: options['kernel-copy'] };
 }
 
 /** Two sinks writing one path would overwrite each other. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_ALIGNMENT } from '../formats/bytes.js';
 
 /**
  * The job file's shape. Keys are kebab-case like the command-line flags, and
@@ -68,7 +69,7 @@ const shardKeys = {
 
 const sink = z
   .strictObject({
-    irpa: z.strictObject({ ...fileSink, alignment: z.number().int().positive().optional(), 'tensor-metadata': z.boolean().optional() }),
+    irpa: z.strictObject({ ...fileSink, alignment: z.number().int().positive().max(MAX_ALIGNMENT).optional(), 'tensor-metadata': z.boolean().optional() }),
     safetensors: z.strictObject({ ...fileSink, 'raw-dtype': text.optional() }),
     gguf: z.strictObject({ ...fileSink, 'raw-dtype': text.optional() }),
     shards: z.strictObject({ dir: text, ...shardKeys, force: z.boolean().optional() }),

@@ -1,6 +1,6 @@
 import type { OperatorFunction } from 'rxjs';
 import { UsageError } from '../errors.js';
-import { isPowerOfTwo } from '../formats/bytes.js';
+import { alignmentProblem } from '../formats/bytes.js';
 import type { Parameter } from '../model/parameter.js';
 import { keyPattern, type KeyPattern } from './key-pattern.js';
 import { parameterOperator } from './operator.js';
@@ -17,9 +17,8 @@ export function parseRealignRule(text: string): RealignRule {
   const eq = text.lastIndexOf('=');
   const bytesText = eq < 0 ? text : text.slice(eq + 1);
   const alignment = Number(bytesText);
-  if (!/^\d+$/.test(bytesText) || !isPowerOfTwo(alignment)) {
-    throw new UsageError(`--align=${text}: the alignment must be a power of two number of bytes (64, 4096, ...)`);
-  }
+  const problem = /^\d+$/.test(bytesText) ? alignmentProblem(alignment) : alignmentProblem(NaN);
+  if (problem) throw new UsageError(`--align=${text}: ${problem}`);
   return eq < 0 ? { text, alignment } : { text, pattern: keyPattern(text.slice(0, eq)), alignment };
 }
 

@@ -13,7 +13,7 @@ export interface GgufEntry {
 }
 
 export interface GgufLayout {
-  /** Magic, metadata and tensor infos, padded to where the data section starts. */
+  /** Magic, metadata and tensor infos; the padding to the data section is zeros, left to the sized file. */
   header: Uint8Array;
   /** Absolute file offset of each tensor's bytes. */
   offsets: number[];
@@ -61,7 +61,5 @@ export function planGguf(kv: GgufKvInput[], entries: GgufEntry[], alignment = re
     tensors: entries.map((e, i) => ({ name: e.name, dims: e.dims, typeId: e.typeId, offset: relative[i]! })),
   });
   const dataOffset = entries.length === 0 ? infos.length : alignUp(infos.length, alignment);
-  const header = new Uint8Array(dataOffset);
-  header.set(infos);
-  return { header, offsets: relative.map((r) => dataOffset + r), totalSize: dataOffset + offset, alignment };
+  return { header: infos, offsets: relative.map((r) => dataOffset + r), totalSize: dataOffset + offset, alignment };
 }

@@ -135,7 +135,8 @@ export function planArchive(specs: EntrySpec[], fileAlignment = DEFAULT_FILE_ALI
 /** Encodes header, entry table and metadata segment: every byte before the storage segment. */
 export function encodeArchivePrefix(layout: ArchiveLayout): Uint8Array {
   const { header } = layout;
-  const out = Buffer.alloc(header.storageSegment.offset);
+  // The padding up to the storage segment is zeros the sized file already holds: a large alignment costs no memory.
+  const out = Buffer.alloc(header.metadataSegment.offset + header.metadataSegment.length);
   encodeHeader(header, out);
   const w = new ByteWriter(out);
   layout.entries.forEach((entry, i) => {
