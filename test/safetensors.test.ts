@@ -1,6 +1,7 @@
 import test from 'ava';
 import fc from 'fast-check';
 import { decodeSafetensorsHeader } from '../src/formats/safetensors/decode.js';
+import { firstInvalidUtf8 } from '../src/formats/utf8.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -180,4 +181,31 @@ test('keys named like JavaScript properties are keys like any other: tensors, __
     const flag = await runCli(['convert', `--parameters=${join(repoRoot, 'examples/tiny.irpa')}`, '--format=safetensors', '--raw-dtype=constructor', `--output=${join(dir, 'r.safetensors')}`]);
     t.is(flag.code, 2);
   });
+});
+
+test('a header that is not UTF-8, or a key with half a surrogate pair, is refused at its byte, as the safetensors library refuses it', async (t) => {
+  const valid = '{"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1]},"b":{"dtype":"U8","shape":[1],"data_offsets":[1,2]}}';
+  const bytes = Buffer.from(valid);
+  // 'a' and 'b' as the invalid bytes 0xff and 0xfe: read leniently, both would become U+FFFD and collide.
+  bytes[2] = 0xff;
+  bytes[bytes.indexOf('"b"') + 1] = 0xfe;
+  const json = new Uint8Array(bytes);
+  const file = new Uint8Array(8 + json.length + 2);
+  new DataView(file.buffer).setBigUint64(0, BigInt(json.length), true);
+  file.set(json, 8);
+  await withFile(file, async (path) => {
+    const r = await runCli(['dump', `--parameters=${path}`]);
+    t.is(r.code, 1);
+    t.regex(r.stderr, /at byte 10: safetensors header is not valid UTF-8 \(byte 0xff\)/);
+  });
+  const surrogate = safetensorsRaw(undefined, Uint8Array.of(1), '{"w\\ud800":{"dtype":"U8","shape":[1],"data_offsets":[0,1]}}');
+  await withFile(surrogate, async (path) => {
+    const r = await runCli(['dump', `--parameters=${path}`]);
+    t.is(r.code, 1);
+    t.regex(r.stderr, /holds half of a surrogate pair/);
+  });
+  t.is(firstInvalidUtf8(Buffer.from('ok é 🦙')), -1);
+  t.is(firstInvalidUtf8(Uint8Array.of(0x41, 0xc0, 0x80)), 1, 'an overlong form');
+  t.is(firstInvalidUtf8(Uint8Array.of(0xed, 0xa0, 0x80)), 0, 'an encoded surrogate');
+  t.is(firstInvalidUtf8(Uint8Array.of(0x41, 0xe2, 0x82)), 1, 'a cut sequence');
 });

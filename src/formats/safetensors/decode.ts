@@ -2,6 +2,7 @@ import { FormatError } from '../../errors.js';
 import { MAX_HEADER_BYTES, SAFETENSORS_DTYPE_BITS } from './dtypes.js';
 import { readCanonicalTensor } from './canonical-tensor.js';
 import { forEachMember, JsonSyntaxError } from './json-members.js';
+import { firstInvalidUtf8, hasLoneSurrogate } from '../utf8.js';
 
 export interface SafetensorsTensor {
   name: string;
@@ -43,7 +44,7 @@ export function decodeSafetensorsHeader(json: Uint8Array, file: string, fileSize
   const headerLength = json.length;
   const dataOffset = 8 + headerLength;
   const dataSize = fileSize === undefined ? Infinity : fileSize - dataOffset;
-  const text = new TextDecoder('utf-8').decode(json);
+  const text = decodeUtf8(json, file);
   // The byte offset of a key is worked out only when there is an error to report.
   const failAt = (at: number) => (detail: string): never => {
     throw new FormatError(file, 8 + Buffer.byteLength(text.slice(0, at)), detail);
@@ -55,6 +56,7 @@ export function decodeSafetensorsHeader(json: Uint8Array, file: string, fileSize
   const claim = (key: string, at: number) => {
     const before = seen.size;
     if (seen.add(key).size === before) failAt(at)(`key '${key}' appears twice in the header`);
+    if (hasLoneSurrogate(key)) failAt(at)(`key ${JSON.stringify(key)} holds half of a surrogate pair, which no UTF-8 name can hold`);
   };
   try {
     forEachMember(
@@ -75,7 +77,10 @@ export function decodeSafetensorsHeader(json: Uint8Array, file: string, fileSize
         const fail = failAt(at);
         if (key !== '__metadata__') return void tensors.push(decodeTensor(key, value, fail, dataSize));
         if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('__metadata__ is not an object');
-        for (const [k, v] of Object.entries(value as object)) if (typeof v !== 'string') fail(`__metadata__ value of '${k}' is not a string`);
+        for (const [k, v] of Object.entries(value as object)) {
+          if (typeof v !== 'string') fail(`__metadata__ value of '${k}' is not a string`);
+          if (hasLoneSurrogate(k) || hasLoneSurrogate(v)) fail(`__metadata__ entry ${JSON.stringify(k)} holds half of a surrogate pair, which no UTF-8 text can hold`);
+        }
         metadata = value as Record<string, string>;
       },
     );
@@ -85,6 +90,18 @@ export function decodeSafetensorsHeader(json: Uint8Array, file: string, fileSize
   }
   checkCoverage(tensors, dataSize, file, dataOffset);
   return { headerLength, dataOffset, tensors, metadata };
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The header as text; as the safetensors library does, a header that is not UTF-8 is refused, at its first bad byte. */
+function decodeUtf8(json: Uint8Array, file: string): string {
+  try {
+    return strictUtf8.decode(json);
+  } catch {
+    const invalid = Math.max(0, firstInvalidUtf8(json));
+    throw new FormatError(file, 8 + invalid, `safetensors header is not valid UTF-8 (byte 0x${json[invalid]!.toString(16).padStart(2, '0')})`);
+  }
 }
 
 /** A tensor member read by JSON.parse: its fields must have the right types. */
