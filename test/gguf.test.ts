@@ -7,6 +7,7 @@ import { GgufValueType } from '../src/formats/gguf/types.js';
 import { runCli } from './helpers/cli.js';
 import { ggufFile, ggufHeaderOf, type TestTensor } from './helpers/gguf-bytes.js';
 import { sharedDir, withTempFile } from './helpers/paths.js';
+import { safetensorsFile, safetensorsRaw } from './helpers/safetensors-bytes.js';
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const realDir = join(sharedDir, 'real');
@@ -161,7 +162,7 @@ const BAD: [string, () => Uint8Array, number, RegExp][] = [
   ['an unknown value type', patch((v) => v.setUint32(36, 13, true)), 36, /unknown metadata value type 13 for 'name'/],
   ['an unknown ggml type', patch((v) => v.setUint32(70, 31, true)), 70, /tensor 'w' has unknown ggml type 31/],
   ['too many dimensions', patch((v) => v.setUint32(58, 5, true)), 58, /has 5 dimensions; ggml allows at most 4/],
-  ['dimensions whose product overflows', patch((v) => v.setBigUint64(62, 2n ** 60n, true)), 58, /dimensions overflow/],
+  ['a dimension past 2^53', patch((v) => v.setBigUint64(62, 2n ** 60n, true)), 58, /dimension 0 is 1152921504606846976, more than any file can hold/],
   ['data past the end of the file', patch((v) => v.setBigUint64(74, 4096n, true)), 49, /tensor 'w' data \(16 bytes at \d+\) runs past the end of the file/],
   ['a misaligned tensor offset', patch((v) => v.setBigUint64(74, 4n, true)), 49, /offset 4 is not a multiple of the alignment 32/],
   ['an unsupported version', patch((v) => v.setUint32(4, 4, true)), 4, /unsupported GGUF version 4/],
@@ -200,5 +201,29 @@ test('dump --metadata lists GGUF key/values and safetensors __metadata__, as ggu
   await withFile(odd, async (path) => {
     const bad = await runCli(['dump', `--parameters=${path}`, '--metadata', '--json']);
     t.deepEqual(JSON.parse(bad.stdout.split('\n')[0]!).metadata.gguf, [{ key: 'bad', type: 'STRING', value: { hex: 'ff41' } }]);
+  });
+});
+
+test('shapes at the edges: more than 4 dimensions for GGUF, more than 16 in safetensors, a GGUF dimension past 2^53, each refused by name', async (t) => {
+  const five = safetensorsFile([{ name: 'w5', dtype: 'I8', shape: [1, 1, 1, 2, 1], payload: Uint8Array.of(1, 2) }]);
+  await withTempFile('five.safetensors', five, async (path) => {
+    const r = await runCli(['convert', `--parameters=${path}`, '--format=gguf', `--output=${path}.gguf`]);
+    t.is(r.code, 1);
+    t.regex(r.stderr, /parameter 'w5' has 5 dimensions; GGUF holds at most 4/);
+  });
+  const tall = safetensorsRaw({ w: { dtype: 'U8', shape: Array.from({ length: 18 }, () => 1), data_offsets: [0, 1] } }, Uint8Array.of(1));
+  await withTempFile('tall.safetensors', tall, async (path) => {
+    const r = await runCli(['dump', `--parameters=${path}`]);
+    t.is(r.code, 1);
+    t.regex(r.stderr, /tensor 'w' has 18 dimensions; at most 16 are allowed/);
+  });
+  const huge = ggufFile({ tensors: [{ name: 'w', dims: [0, 4], typeId: 0, payload: new Uint8Array(0) }] });
+  // The first dimension, written as 2^64-1 in place of 0: the tensor info is name (u64 length, 'w'), n_dims (u32 2), dims.
+  const info = Buffer.from(huge).indexOf(Buffer.from([1, 0, 0, 0, 0, 0, 0, 0, 0x77, 2, 0, 0, 0]));
+  new DataView(huge.buffer, huge.byteOffset).setBigUint64(info + 13, 2n ** 64n - 1n, true);
+  await withFile(huge, async (path) => {
+    const r = await runCli(['dump', `--parameters=${path}`]);
+    t.is(r.code, 1);
+    t.regex(r.stderr, /tensor 'w' dimension 0 is 18446744073709551615, more than any file can hold/);
   });
 });

@@ -1,6 +1,6 @@
 import { DataError, UsageError } from '../errors.js';
 import { ggmlTypeNameOf, safetensorsDtypeOf } from '../formats/dtypes.js';
-import { ggmlTypeByName } from '../formats/gguf/types.js';
+import { ggmlTypeByName, MAX_DIMS } from '../formats/gguf/types.js';
 import { SAFETENSORS_DTYPE_BITS } from '../formats/safetensors/dtypes.js';
 import type { Parameter } from '../model/parameter.js';
 
@@ -41,5 +41,6 @@ export function ggufFacts(p: Parameter, rawDtype?: string): { typeId: number; di
   const { dtype, shape } = facts(p, 'GGUF', rawDtype, elementBytes, 'I8');
   const type = p.tensor?.ggmlType !== undefined ? ggmlTypeByName(dtype) : ggmlTypeByName(ggmlTypeNameOf(dtype) ?? '');
   if (!type) throw new DataError(`parameter '${p.key}' is ${dtype}, which GGUF cannot express`);
+  if (shape.length > MAX_DIMS) throw new DataError(`parameter '${p.key}' has ${shape.length} dimensions; GGUF holds at most ${MAX_DIMS}`);
   return { typeId: type.id, dims: [...shape].reverse() };
 }

@@ -151,6 +151,8 @@ function readTensorInfo(c: GgufCursor, index: number): GgufTensorInfo {
   let elements = 1n;
   for (let d = 0; d < nDims; ++d) {
     const dim = c.u64big(`dimension ${d} of '${name}'`);
+    // A dimension past 2^53 could not be written back as read.
+    if (dim > BigInt(Number.MAX_SAFE_INTEGER)) c.fail(nDimsAt, `tensor '${name}' dimension ${d} is ${dim}, more than any file can hold`);
     elements *= dim;
     if (elements > BigInt(Number.MAX_SAFE_INTEGER)) c.fail(nDimsAt, `tensor '${name}' dimensions overflow: their product passes 2^53`);
     dims.push(Number(dim));

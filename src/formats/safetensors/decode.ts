@@ -3,6 +3,7 @@ import { MAX_HEADER_BYTES, SAFETENSORS_DTYPE_BITS } from './dtypes.js';
 import { readCanonicalTensor } from './canonical-tensor.js';
 import { forEachMember, JsonSyntaxError } from './json-members.js';
 import { firstInvalidUtf8, hasLoneSurrogate } from '../utf8.js';
+import { MAX_RANK } from '../element-type.js';
 
 export interface SafetensorsTensor {
   name: string;
@@ -123,6 +124,7 @@ function checkTensor({ name, dtype, shape, begin, end }: SafetensorsTensor, data
   const bits = SAFETENSORS_DTYPE_BITS[dtype]!;
   if (begin > end) return `tensor '${name}' data_offsets [${begin}, ${end}] end before they begin`;
   if (end > dataSize) return `tensor '${name}' data_offsets [${begin}, ${end}] run past the data section (${dataSize} bytes)`;
+  if (shape.length > MAX_RANK) return `tensor '${name}' has ${shape.length} dimensions; at most ${MAX_RANK} are allowed`;
   let elements = 1;
   for (const d of shape) {
     elements *= d;
