@@ -149,6 +149,8 @@ sinks: [{ irpa: { path: "\${dir}/\${arch}-\${name}.irpa" } }]
 });
 
 const badJobs: [string, string, RegExp][] = [
+  ['a variable that refers to itself', 'variables:\n  a: "${a}"\nsources: [{ path: m.safetensors }]\nsinks: [{ irpa: { path: "${a}.irpa" } }]\n', /job\.yaml:4:25: sinks\[0\]\.irpa\.path: \$\{a\} is '\$\{a\}', which refers to a variable; variables are not expanded inside variables/],
+  ['a reference with no closing brace', 'sources: [{ path: m.safetensors }]\nsinks: [{ irpa: { path: "${out.irpa" } }]\n', /job\.yaml:2:25: sinks\[0\]\.irpa\.path: '\$\{' with no closing '\}'/],
   ['a key named __proto__', 'variables:\n  __proto__: a\nsources: [{ path: m.safetensors }]\nsinks: [{ irpa: { path: o.irpa } }]\n', /job\.yaml:2:3: a key named __proto__ is not allowed in a job file/],
   ['bad YAML', 'sources:\n  - path: [a\nsinks: x\n', /job\.yaml:3:1: bad YAML/],
   ['an unknown transform', 'sources: [{ path: m.safetensors }]\ntransforms:\n  - exlude: x\nsinks: [{ irpa: { path: o.irpa } }]\n', /job\.yaml:3:5: transforms\[0\]: unknown key 'exlude' \(did you mean exclude\?\)/],

@@ -86,15 +86,22 @@ export class Variables {
   }
 
   private expand(text: string, at: DocPath, errors: string[]): string {
+    const where = () => `${this.file.locate(at)}: ${describePath(at)}`;
+    // A `${` that opens no reference would be written as it is, into a file name say.
+    if (text.replace(REFERENCE, '').includes('${')) errors.push(`${where()}: '\${' with no closing '}' (write '$\${' for a literal '\${')`);
     return text.replace(REFERENCE, (whole, escaped: string, name: string, offset: number) => {
       if (escaped) return whole.slice(1);
       const value = this.values.get(name);
+      // Values are not expanded again: a reference in one (`a: "\${a}"`) would be written as it is.
+      if (value !== undefined && value.search(REFERENCE) >= 0) {
+        errors.push(`${where()}: \${${name}} is '${value}', which refers to a variable; variables are not expanded inside variables`);
+        return whole;
+      }
       if (value !== undefined && offset === 0 && isPathField(at) && this.fromShell.has(name) && !isAbsolute(value)) return resolve(value);
       if (value !== undefined) return value;
-      const where = `${this.file.locate(at)}: ${describePath(at)}`;
-      if (this.fromMetadata.has(name)) errors.push(`${where}: \${${name}} comes from the sources' metadata, which is not known yet here`);
-      else if (this.unset.has(name)) errors.push(`${where}: \${${name}} has no value: ${this.unset.get(name)}; pass --set ${name}=VALUE`);
-      else errors.push(`${where}: \${${name}} is not set: declare it under variables: or pass --set ${name}=VALUE`);
+      if (this.fromMetadata.has(name)) errors.push(`${where()}: \${${name}} comes from the sources' metadata, which is not known yet here`);
+      else if (this.unset.has(name)) errors.push(`${where()}: \${${name}} has no value: ${this.unset.get(name)}; pass --set ${name}=VALUE`);
+      else errors.push(`${where()}: \${${name}} is not set: declare it under variables: or pass --set ${name}=VALUE`);
       return whole;
     });
   }
