@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { parseJob } from '../src/pipeline/load.js';
 import { runJob } from '../src/pipeline/run-job.js';
 import { openSource } from '../src/sources/open.js';
-import { runCli } from './helpers/cli.js';
+import { runCli, spawnCli } from './helpers/cli.js';
 import { inTempDir, repoRoot, sharedDir } from './helpers/paths.js';
 import { safetensorsFile } from './helpers/safetensors-bytes.js';
 
@@ -284,5 +284,17 @@ test.serial('--set: an undeclared name is refused with a suggestion; a relative 
     const quick = await runCli(['run', join(repoRoot, 'pipelines/quickstart.yaml'), '--set', `model=${join(dir, 'models/m.safetensors')}`, '--set', `out=${join(dir, 'quick')}`, '--quiet']);
     t.is(quick.code, 0, quick.stderr);
     t.true(existsSync(join(dir, 'quick/model-ci.irpa')));
+  });
+});
+
+test('a job whose aliases would expand to millions of values is refused within bounds: 20 s and a 256 MiB heap', async (t) => {
+  await inTempDir(async (dir) => {
+    const items = Array.from({ length: 50_000 }, () => 'x').join(', ');
+    const refs = Array.from({ length: 999 }, () => '    - *a').join('\n');
+    const job = join(dir, 'bomb.yaml');
+    await writeFile(job, `variables:\n  big: &a [${items}]\nsources: [{ path: m.safetensors }]\nsinks: [{ irpa: { path: o.irpa } }]\ntransforms:\n  - exclude:\n${refs}\n`);
+    const r = spawnCli(['run', job], { nodeArgs: ['--max-old-space-size=256'], timeoutMs: 20_000 });
+    t.is(r.code, 2, r.stderr);
+    t.regex(r.stderr, /bad YAML: its aliases expand to 50001021 values, more than the 1000000 a job may hold/);
   });
 });

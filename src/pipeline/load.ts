@@ -1,5 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
-import { isMap, isScalar, LineCounter, parseDocument, visit, type Document } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import type { z } from 'zod';
 import { suggest } from '../did-you-mean.js';
 import { ioError, UsageError } from '../errors.js';
@@ -52,6 +52,7 @@ export function parseJob(path: string, text: string): JobFile {
     throw new UsageError(doc.errors.map((e) => `${where(e.pos[0])}: bad YAML: ${e.message.split('\n')[0]}`).join('\n'));
   }
   refuseProtoKeys(doc, where);
+  refuseAliasBlowUp(doc, path);
   let raw: unknown;
   try {
     // A cap on alias expansion: a small file cannot grow into a huge document.
@@ -88,6 +89,40 @@ function refuseProtoKeys(doc: Document, where: (offset: number) => string): void
     },
   });
   if (found.length > 0) throw new UsageError(found.join('\n'));
+}
+
+/** The most values a job may hold once its aliases are expanded: far above any real job, far below what exhausts memory. */
+export const MAX_JOB_VALUES = 1_000_000;
+
+/**
+ * Counts the values a job holds with every alias expanded, without
+ * expanding them (each anchored node is counted once and reused), and
+ * refuses a file whose few aliases would grow into gigabytes.
+ */
+function refuseAliasBlowUp(doc: Document, path: string): void {
+  // Each alias's anchor, found in one pass in document order (asking the document walks it whole, per alias).
+  const anchors = new Map<string, unknown>();
+  const targets = new Map<unknown, unknown>();
+  visit(doc, {
+    Node(_, node) {
+      if (isAlias(node)) targets.set(node, anchors.get(node.source));
+      else if (node.anchor) anchors.set(node.anchor, node);
+    },
+  });
+  const sizes = new Map<unknown, number>();
+  const size = (node: unknown, depth: number): number => {
+    if (depth > 1000) throw new UsageError(`${path}: bad YAML: nested deeper than 1000 levels`);
+    if (isAlias(node)) return size(targets.get(node), depth + 1);
+    const known = sizes.get(node);
+    if (known !== undefined) return known;
+    let n = 1;
+    if (isMap(node)) for (const pair of node.items) n += size(pair.key, depth + 1) + size(pair.value, depth + 1);
+    else if (isSeq(node)) for (const item of node.items) n += size(item, depth + 1);
+    sizes.set(node, n);
+    return n;
+  };
+  const total = size(doc.contents, 0);
+  if (total > MAX_JOB_VALUES) throw new UsageError(`${path}: bad YAML: its aliases expand to ${total} values, more than the ${MAX_JOB_VALUES} a job may hold`);
 }
 
 /** The start of the node at `at`, or of its nearest ancestor present in the document. */
