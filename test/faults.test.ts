@@ -1,4 +1,5 @@
 import test from 'ava';
+import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -60,5 +61,19 @@ test('a job whose last sink fails publishes none of its outputs: files, shard se
     const ok = spawnCli(['run', join(dir, 'all.yaml'), '--quiet']);
     t.is(ok.code, 0, ok.stderr);
     t.deepEqual((await readdir(dir)).sort(), ['all-shards', 'all.irpa', 'all.tar', 'all.yaml', 'job.yaml', 'model.safetensors']);
+  });
+});
+
+test('a failing read of standard input (a bare file read as it arrives, or a tar kept whole) fails naming <stdin>, exit 1, and nothing written', async (t) => {
+  await withInput(async (dir, input) => {
+    const tar = join(dir, 'model.tar');
+    spawnSync('tar', ['-cf', tar, '-C', dir, 'model.safetensors']);
+    for (const [name, piped] of [['a bare file', input], ['a tar', tar]] as const) {
+      const out = join(dir, 'out.irpa');
+      const r = spawnCli(['convert', '--parameters=-', `--output=${out}`, '--quiet'], { env: { PARAMFLOW_FAILPOINTS: 'read=EIO@2097152' }, input: await readFile(piped) });
+      t.is(r.code, 1, `${name}: ${r.stderr}`);
+      t.regex(r.stderr, /<stdin>: cannot read: input\/output error/, name);
+      t.false((await readdir(dir)).some((n) => n.startsWith('out.irpa') || n.includes('.partial')), name);
+    }
   });
 });

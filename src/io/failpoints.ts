@@ -24,3 +24,9 @@ export function failpoint(kind: Kind, bytes: number): void {
     throw Object.assign(new Error(`${point.code} (injected by PARAMFLOW_FAILPOINTS)`), { code: point.code });
   }
 }
+
+/** What is left before a failpoint of `kind` fires, for a thread that counts on its own (the pump). */
+export function failpointLeft(kind: Kind): { code: string; bytes: number } | undefined {
+  const point = points.get(kind);
+  return point && { code: point.code, bytes: Math.max(0, point.after - done[kind]) };
+}

@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { failpointLeft } from './failpoints.js';
 import { PlaceableBuffer } from './placeable-buffer.js';
 
 const BUFFER_BYTES = 128 * 1024;
@@ -11,7 +12,7 @@ const BUFFER_BYTES = 128 * 1024;
 const LOOP = `
 const { readSync, writeSync } = require('node:fs');
 const { parentPort, workerData } = require('node:worker_threads');
-const { from, to, at, shared, offset, size } = workerData;
+const { from, to, at, shared, offset, size, fail } = workerData;
 const buffer = Buffer.from(shared, offset, size);
 const pause = new Int32Array(new SharedArrayBuffer(4));
 let done = 0;
@@ -27,6 +28,7 @@ try {
       throw error;
     }
     if (n === 0) break;
+    if (fail && done + n > fail.bytes) throw Object.assign(new Error(fail.code + ' (injected by PARAMFLOW_FAILPOINTS)'), { code: fail.code });
     stage = 'write';
     for (let w = 0; w < n; ) w += writeSync(to, buffer, w, n - w, at + done + w);
     stage = 'read';
@@ -57,7 +59,9 @@ export function pumpToFile(from: number, to: number, at: number): Promise<number
     // The buffer is placed here, where koffi is loaded: lined up in its page with the file position
     // `at`, so the spill writes (and reads from a pipe a page-sized writer fills) copy whole pages.
     const view = PlaceableBuffer.allocate(BUFFER_BYTES, { shared: true }).at(at);
-    const worker = new Worker(LOOP, { eval: true, workerData: { from, to, at, shared: view.buffer, offset: view.byteOffset, size: view.length } });
+    // Tests inject read failures here too: the thread is told how many bytes it may read first.
+    const fail = failpointLeft('read');
+    const worker = new Worker(LOOP, { eval: true, workerData: { from, to, at, shared: view.buffer, offset: view.byteOffset, size: view.length, fail } });
     worker.once('message', (result: { done: number; stage?: 'read' | 'write'; code?: string; message?: string }) => {
       if (result.stage === undefined) resolve(result.done);
       else reject({ done: result.done, stage: result.stage, error: Object.assign(new Error(result.message), { code: result.code }) } satisfies PumpFailure);

@@ -2,6 +2,7 @@ import { read as readCallback } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { FormatError, ioError } from '../errors.js';
+import { failpoint } from './failpoints.js';
 import { PlaceableBuffer } from './placeable-buffer.js';
 import { pumpToFile, type PumpFailure } from './pump.js';
 import { writeFully } from './write-fully.js';
@@ -223,7 +224,9 @@ export class StreamedInput implements ReadableFile {
   private async readStream(target: Uint8Array): Promise<number> {
     for (;;) {
       try {
-        return (await readFd(this.streamFd, target, 0, target.length, null)).bytesRead;
+        const { bytesRead } = await readFd(this.streamFd, target, 0, target.length, null);
+        failpoint('read', bytesRead);
+        return bytesRead;
       } catch (error) {
         // A stream another process left non-blocking: wait for bytes rather than fail.
         if ((error as NodeJS.ErrnoException).code === 'EAGAIN') await new Promise((resolve) => setTimeout(resolve, 1));
