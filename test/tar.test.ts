@@ -173,3 +173,50 @@ test('a tar extended header past its cap is refused before it is read', async (t
     t.regex(r.stderr, /long\.tar: at byte 0: tar extended header of 1048576 bytes is larger than the 65536-byte limit/);
   });
 });
+
+/** One ustar header block, its checksum filled in. */
+function ustarHeader(name: string, size: number, type: string): Uint8Array {
+  const block = new Uint8Array(512);
+  const put = (at: number, text: string) => block.set(new TextEncoder().encode(text), at);
+  put(0, name);
+  put(100, '0000644\0');
+  put(108, '0000000\0');
+  put(116, '0000000\0');
+  put(124, `${size.toString(8).padStart(11, '0')}\0`);
+  put(136, '00000000000\0');
+  put(156, type);
+  put(257, 'ustar\x0000');
+  put(148, '        ');
+  const sum = block.reduce((n, b) => n + b, 0);
+  put(148, `${sum.toString(8).padStart(6, '0')}\0 `);
+  return block;
+}
+
+const padded = (bytes: Uint8Array) => {
+  const out = new Uint8Array(Math.ceil(bytes.length / 512) * 512);
+  out.set(bytes);
+  return out;
+};
+
+test('a pax size record gives a member\'s size (as for members of 8 GiB and more, whose header field then says 0)', async (t) => {
+  await inTempDir(async (dir) => {
+    const member = model('x', 3);
+    const record = (text: string) => {
+      // "LENGTH text\n", LENGTH counting itself.
+      let length = text.length + 3;
+      while (String(length).length + 1 + text.length + 1 !== length) length = String(length).length + 1 + text.length + 1;
+      return `${length} ${text}\n`;
+    };
+    const pax = new TextEncoder().encode(record(`size=${member.length}`) + record('path=big.safetensors'));
+    const bytes = Buffer.concat([ustarHeader('PaxHeaders/big', pax.length, 'x'), padded(pax), ustarHeader('big.safetensors', 0, '0'), padded(member), new Uint8Array(1024)]);
+    await writeFile(join(dir, 'pax.tar'), bytes);
+    const source = await openSource(join(dir, 'pax.tar'));
+    t.deepEqual([...new Set(source.parameters.map((p) => p.scope))], ['big.safetensors']);
+    t.is(source.parameters.length, 3);
+    const bad = Buffer.concat([ustarHeader('PaxHeaders/big', 11, 'x'), padded(new TextEncoder().encode('11 size=-5\n')), ustarHeader('big', 0, '0'), new Uint8Array(1024)]);
+    await writeFile(join(dir, 'bad.tar'), bad);
+    const r = await runCli(['dump', `--parameters=${join(dir, 'bad.tar')}`]);
+    t.is(r.code, 1);
+    t.regex(r.stderr, /bad\.tar: at byte 512: pax size record '-5' is not a size/);
+  });
+});

@@ -2,7 +2,7 @@ import { posix } from 'node:path';
 import { FormatError } from '../errors.js';
 import { mergeMetadata, type FileMetadata } from '../formats/file-metadata.js';
 import type { GgufHeader } from '../formats/gguf/decode.js';
-import { BLOCK, decodeTarHeader, isZeroBlock, paxPath } from '../formats/tar/header.js';
+import { BLOCK, decodeTarHeader, isZeroBlock, paxRecords } from '../formats/tar/header.js';
 import type { RandomAccessFile } from '../io/random-access-file.js';
 import type { Parameter } from '../model/parameter.js';
 import { detectFormat, SNIFF_BYTES, type FormatName } from './detect.js';
@@ -30,28 +30,37 @@ export async function readTarMembers(file: RandomAccessFile): Promise<{ members:
   const members: TarMember[] = [];
   const skipped: string[] = [];
   let longName: string | undefined;
+  let paxSize: number | undefined;
   for (let at = 0; at + BLOCK <= file.size; ) {
     const block = await file.read(at, BLOCK, 'tar header');
     if (isZeroBlock(block)) break;
     const header = decodeTarHeader(block);
     if (typeof header === 'string') throw new FormatError(file.path, at, header);
     const data = at + BLOCK;
-    if (data + header.size > file.size) {
-      throw new FormatError(file.path, at, `tar member '${longName ?? header.name}' (${header.size} bytes) runs past the end of the file (${file.size} bytes): the tar is truncated`);
+    // A pax size record stands for the header's own field (members of 8 GiB and more).
+    const size = paxSize ?? header.size;
+    if (data + size > file.size) {
+      throw new FormatError(file.path, at, `tar member '${longName ?? header.name}' (${size} bytes) runs past the end of the file (${file.size} bytes): the tar is truncated`);
     }
     const name = longName ?? header.name;
     longName = undefined;
+    paxSize = undefined;
     if (header.type === 'L' || header.type === 'x') {
-      if (header.size > MAX_LONG_NAME) throw new FormatError(file.path, at, `tar extended header of ${header.size} bytes is larger than the ${MAX_LONG_NAME}-byte limit`);
-      const bytes = await file.read(data, header.size, 'tar extended header');
-      longName = header.type === 'L' ? new TextDecoder().decode(bytes).replace(/\0+$/, '') : paxPath(bytes);
+      if (size > MAX_LONG_NAME) throw new FormatError(file.path, at, `tar extended header of ${size} bytes is larger than the ${MAX_LONG_NAME}-byte limit`);
+      const bytes = await file.read(data, size, 'tar extended header');
+      if (header.type === 'L') longName = new TextDecoder().decode(bytes).replace(/\0+$/, '');
+      else {
+        const records = paxRecords(bytes);
+        if (typeof records === 'string') throw new FormatError(file.path, data, records);
+        ({ path: longName, size: paxSize } = records);
+      }
     } else if (header.type === '0' || header.type === '7') {
       if (members.length >= MAX_MEMBERS) throw new FormatError(file.path, at, `more than ${MAX_MEMBERS} tar members`);
-      members.push({ name, offset: data, size: header.size });
+      members.push({ name, offset: data, size });
     } else if (header.type !== 'g' && header.type !== '5') {
       skipped.push(`'${name}' (${header.type === '1' || header.type === '2' ? 'a link' : `type ${header.type}`})`);
     }
-    at = data + Math.ceil(header.size / BLOCK) * BLOCK;
+    at = data + Math.ceil(size / BLOCK) * BLOCK;
   }
   return { members, skipped };
 }

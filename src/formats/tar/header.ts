@@ -1,5 +1,5 @@
 /**
- * Tar headers (POSIX ustar, with GNU long names and pax `path` records), the
+ * Tar headers (POSIX ustar, with GNU long names and pax `path` and `size` records), the
  * facts needed to find each member's bytes in a tar file. Pure: no I/O.
  */
 export const BLOCK = 512;
@@ -49,17 +49,29 @@ export function decodeTarHeader(block: Uint8Array): TarHeader | string {
   return { name: prefix ? `${prefix}/${name}` : name, size, type: String.fromCharCode(block[156]! || 0x30) };
 }
 
-/** The `path` record of pax extended-header data ("LENGTH key=value\n" records, LENGTH in bytes), if any. */
-export function paxPath(data: Uint8Array): string | undefined {
+/** What a pax extended header says of the member after it: its path and its size, where it gives them. */
+export interface PaxRecords {
+  path?: string;
+  /** Sizes of 8 GiB and more (GNU tar --format=posix, Python's tarfile) are given here; the header's field then holds a stand-in. */
+  size?: number;
+}
+
+/** The `path` and `size` records of pax extended-header data ("LENGTH key=value\n" records, LENGTH in bytes); a size that is no count is a string saying so. */
+export function paxRecords(data: Uint8Array): PaxRecords | string {
   const decoder = new TextDecoder();
-  let path: string | undefined;
+  const records: PaxRecords = {};
   for (let at = 0; at < data.length; ) {
     const space = data.indexOf(0x20, at);
     const length = Number(decoder.decode(data.subarray(at, space)));
     if (space < 0 || !Number.isSafeInteger(length) || length <= space - at + 1 || at + length > data.length) break;
     const record = decoder.decode(data.subarray(space + 1, at + length - 1));
-    if (record.startsWith('path=')) path = record.slice(5);
+    if (record.startsWith('path=')) records.path = record.slice(5);
+    else if (record.startsWith('size=')) {
+      const size = record.slice(5);
+      if (!/^\d+$/.test(size) || !Number.isSafeInteger(Number(size))) return `pax size record '${size}' is not a size`;
+      records.size = Number(size);
+    }
     at += length;
   }
-  return path;
+  return records;
 }
