@@ -5,6 +5,8 @@
  */
 export abstract class ParamflowError extends Error {
   abstract readonly exitCode: 1 | 2;
+  /** Several problems found at once (a job file's), one line each; else the message is the one line. */
+  problems?: string[];
   constructor(message: string) {
     super(message);
     this.name = new.target.name;
@@ -43,6 +45,13 @@ export class DataError extends ParamflowError {
 /** Bad flags or arguments. */
 export class UsageError extends ParamflowError {
   readonly exitCode = 2;
+
+  /** Every problem found, each reported on a line of its own. */
+  static all(problems: string[]): UsageError {
+    const error = new UsageError(problems.join('\n'));
+    error.problems = problems;
+    return error;
+  }
 }
 
 /** Wraps a Node system error into an IoError naming the file. */

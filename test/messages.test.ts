@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runCli, spawnCli } from './helpers/cli.js';
+import { safetensorsFile } from './helpers/safetensors-bytes.js';
 import { inTempDir, repoRoot, sharedDir } from './helpers/paths.js';
 
 const tiny = join(repoRoot, 'examples/tiny.irpa');
@@ -49,5 +50,26 @@ test('a tar lists only its members\' scopes, a job with a tar sink counts the by
     const verbose = await runCli(['dump', `--parameters=${join(repoRoot, 'examples/tiny.safetensors')}`, '--verbose']);
     t.regex(verbose.stdout, /`lm_head\.weight`: data, F32 \[16, 8\]\n/);
     t.notRegex(verbose.stdout, /alignment 0/);
+  });
+});
+
+test('control characters in keys and paths are shown escaped: no forged line, no escape sequence reaches the terminal', async (t) => {
+  await inTempDir(async (dir) => {
+    const forged = 'w\nparamflow dump: error: forged';
+    const clear = 'x\u001b[2J\u001b[H';
+    const file = join(dir, 'odd.safetensors');
+    await writeFile(file, safetensorsFile([forged, clear].map((name) => ({ name, dtype: 'U8', shape: [1], payload: Uint8Array.of(1) }))));
+    const listing = await runCli(['dump', `--parameters=${file}`, '--verbose']);
+    t.is(listing.code, 0, listing.stderr);
+    t.notRegex(listing.stdout, /\u001b|\nparamflow dump: error: forged/);
+    t.regex(listing.stdout, /`w\\nparamflow dump: error: forged`/);
+    t.regex(listing.stdout, /`x\\u001b\[2J\\u001b\[H`/);
+    const missing = await runCli(['dump', `--parameters=${file}`, `--extract=${'nope\nparamflow: forged'}=${join(dir, 'o.bin')}`]);
+    t.is(missing.code, 1);
+    t.is(missing.stderr.trim().split('\n').length, 1, missing.stderr);
+    t.regex(missing.stderr, /nope\\nparamflow: forged/);
+    const warned = await runCli(['convert', `--parameters=${file}`, `--exclude=${'none\u001b[2J'}`, `--output=${join(dir, 'o.irpa')}`, '--quiet']);
+    t.is(warned.code, 0, warned.stderr);
+    t.regex(warned.stderr, /warning: --exclude=none\\u001b\[2J names no parameter/);
   });
 });

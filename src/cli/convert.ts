@@ -16,6 +16,7 @@ import { printWritten } from './listing.js';
 import { loadEdited } from './parameters-flag.js';
 import { withProgress } from './progress.js';
 import { outputFormat, schedulerOptions, WRITER_FLAGS, type OutputFormat } from './shared-flags.js';
+import { messages } from './printable.js';
 
 const FLAGS: FlagSpec[] = [
   { name: 'parameters', kind: 'list', value: '[SCOPE=]FILE', help: 'An input file (IRPA, GGUF or safetensors), in the global scope or in SCOPE' },
@@ -66,15 +67,15 @@ export const convert: Command = {
     if (toStdout && flags.bools.get('json')) throw new UsageError('--json prints to standard output, where --output=- writes the file; use --output=FILE');
     // Checked before any input is read: a terminal, a directory or a socket is no place for the file.
     const target = await resolveOutput(output);
-    const warn = (message: string) => io.err(`paramflow convert: warning: ${message}\n`);
+    const { warn, note } = messages(io, 'convert');
     const edits = editOperator(flags, warn);
 
     const format = outputFormat(flags);
     const scheduler = new IoScheduler(schedulerOptions(flags));
-    const { parameters, sources } = await loadEdited(inputs, edits, (note) => io.err(`paramflow convert: note: ${note}\n`));
+    const { parameters, sources } = await loadEdited(inputs, edits, note);
 
     const dropped = droppedMetadataNote(format, flags.bools.get('tensor-metadata') ?? false, sources);
-    if (dropped) io.err(`paramflow convert: note: ${dropped}\n`);
+    if (dropped) note(dropped);
     const payloadBytes = parameters.reduce((n, p) => n + (p.storage.kind === 'splat' ? 0 : p.length), 0);
     const started = performance.now();
     const { plan, describe } = planOutput(format, output, parameters, sources, flags, target.kind === 'stream');

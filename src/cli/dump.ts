@@ -16,6 +16,7 @@ import { loadParameterIndex, parseParameterFlag } from './parameters-flag.js';
 import { inputFiles } from '../sources/open.js';
 import { progressBar, type Progress } from './progress.js';
 import type { ProgressState } from '../scheduler/progress.js';
+import { messages, printable } from './printable.js';
 
 const FLAGS: FlagSpec[] = [
   { name: 'parameters', kind: 'list', value: '[SCOPE=]FILE', help: 'A parameter file (IRPA, GGUF or safetensors), in the global scope or in SCOPE' },
@@ -56,9 +57,9 @@ async function sha256Of(p: Parameter, files: FileCache, tally: Tally): Promise<s
 
 function detailLine(p: Parameter, sha256: string | undefined): string {
   const range = storedRange(p);
-  const parts = [`\`${p.key}\`: ${p.storage.kind}`];
+  const parts = [`\`${printable(p.key)}\`: ${p.storage.kind}`];
   if (p.storage.kind === 'splat') parts.push(`pattern 0x${Buffer.from(p.storage.pattern).reverse().toString('hex')} (${p.storage.pattern.length} bytes)`);
-  if (p.storage.kind === 'external' && range) parts.push(`in ${range.path}`);
+  if (p.storage.kind === 'external' && range) parts.push(`in ${printable(range.path)}`);
   if (p.tensor) parts.push(`${p.tensor.dtype} [${p.tensor.shape.join(', ')}]`);
   // Formats without one (safetensors) record no alignment: nothing to show.
   if (p.alignment > 0) parts.push(`alignment ${p.alignment}`);
@@ -99,8 +100,9 @@ export const dump: Command = {
 
     // Hashes are taken scope by scope and extracts after them: piped input named twice, or extracted from, is read out of order.
     if (extracts.length > 0 || parameterFlags.filter((f) => parseParameterFlag(f).path === '-').length > 1) keepStandardInputWhole();
-    const { index, sources } = await loadParameterIndex(parameterFlags, (note) => io.err(`paramflow dump: note: ${note}\n`));
-    for (const repeated of index.duplicates()) io.err(`paramflow dump: note: key ${repeated}; lookups use the first\n`);
+    const { note } = messages(io, 'dump');
+    const { index, sources } = await loadParameterIndex(parameterFlags, note);
+    for (const repeated of index.duplicates()) note(`key ${repeated}; lookups use the first`);
     const extracted = extracts.map((e) => index.lookup(e.scope, e.key));
     // Two extracts to one file (through a link, say) would leave only the last.
     const targets = await Promise.all(extracts.map((e) => outputIdentity(e.path)));
@@ -132,7 +134,7 @@ export const dump: Command = {
       for (const [i, { scope, key, path }] of extracts.entries()) {
         const p = extracted[i]!;
         const id = scope === '' ? key : `${scope}::${key}`;
-        if (!json) io.out(`Extracting parameter \`${id}\` (${p.length}b) to \`${path}\`...\n`);
+        if (!json) io.out(`Extracting parameter \`${printable(id)}\` (${p.length}b) to \`${printable(path)}\`...\n`);
         await assertNotAnInput(path, inputs);
         const target = await resolveOutput(path);
         if (target.kind === 'stream') {

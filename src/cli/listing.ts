@@ -1,4 +1,5 @@
 import type { Parameter } from '../model/parameter.js';
+import { printable } from './printable.js';
 import { storedRange } from '../model/parameter.js';
 import type { CommandIO } from './command.js';
 import type { ParsedFlags } from './flags.js';
@@ -16,13 +17,13 @@ const UNDERLINE = `//${'-'.repeat(15)}+${'-'.repeat(18)}+${'-'.repeat(18)}+${'-'
 
 export function scopeListing(scope: string, parameters: Parameter[]): string {
   const total = parameters.reduce((n, p) => n + p.length, 0);
-  const name = scope === '' ? '<global>' : `\`${scope}\``;
+  const name = scope === '' ? '<global>' : `\`${printable(scope)}\``;
   const lines = [RULE, `// Parameter scope ${name} (${parameters.length} entries, ${total} total bytes)`, COLUMNS, HEADINGS, UNDERLINE];
   for (const p of parameters) {
     const range = storedRange(p);
     const start = range ? String(range.offset) : '-';
     const end = range ? String(range.offset + p.length) : '-';
-    lines.push(`${start.padStart(16)} | ${end.padStart(16)} | ${String(p.length).padStart(16)} | \`${p.key}\``);
+    lines.push(`${start.padStart(16)} | ${end.padStart(16)} | ${String(p.length).padStart(16)} | \`${printable(p.key)}\``);
   }
   return `${lines.join('\n')}\n\n`;
 }

@@ -9,6 +9,7 @@ import { requiredList, requiredString, type FlagSpec } from './flags.js';
 import { loadParameterIndex } from './parameters-flag.js';
 import { progressBar } from './progress.js';
 import { schedulerOptions } from './shared-flags.js';
+import { messages } from './printable.js';
 
 const FLAGS: FlagSpec[] = [
   { name: 'parameters', kind: 'list', value: '[SCOPE=]FILE', help: 'An input (IRPA, GGUF, safetensors, sharded sets as one), in the global scope or in SCOPE' },
@@ -40,7 +41,8 @@ there is none); --device=host loads into host memory.`,
     if (staging !== undefined && (staging < 1 || staging > 64)) throw new UsageError(`--staging-buffers=${staging}: must be 1 to 64`);
     // Priorities and --verify read parameters out of file order and twice.
     keepStandardInputWhole();
-    const { index } = await loadParameterIndex(inputs, (note) => io.err(`paramflow load: note: ${note}\n`));
+    const { warn, note } = messages(io, 'load');
+    const { index } = await loadParameterIndex(inputs, note);
     const parameters: Parameter[] = index.all();
     const device = await openDevice(backend, { verbose: flags.bools.get('verbose') });
     try {
@@ -52,7 +54,7 @@ there is none); --device=host loads into host memory.`,
         stagingBuffers: flags.ints.get('staging-buffers'),
         chunkBytes: options.chunkBytes,
         onProgress: progress?.active ? (state) => progress.update(state) : undefined,
-        warn: (message) => io.err(`paramflow load: warning: ${message}\n`),
+        warn,
       });
       const stats = await load.done.finally(() => progress?.stop());
       const verified = flags.bools.get('verify') ? await verifyResident(load) : undefined;

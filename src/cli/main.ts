@@ -3,6 +3,7 @@ import { ParamflowError, UsageError } from '../errors.js';
 import { removePendingOutputs } from '../io/atomic-output.js';
 import type { Command, CommandIO } from './command.js';
 import { helpText, parseFlags, suggest } from './flags.js';
+import { printable } from './printable.js';
 
 /** Commands are loaded when run, so a command pays only for the modules it uses. */
 const COMMANDS: { name: string; summary: string; load: () => Promise<Command> }[] = [
@@ -106,7 +107,7 @@ export async function main(argv: string[], io: CommandIO = processIO): Promise<n
   }
   const entry = COMMANDS.find((c) => c.name === name);
   if (!entry) {
-    io.err(`paramflow: unknown command '${name}'${suggest(name, COMMANDS.map((c) => c.name), '')}\n\n${usage()}`);
+    io.err(`paramflow: unknown command '${printable(name)}'${suggest(name, COMMANDS.map((c) => c.name), '')}\n\n${usage()}`);
     return 2;
   }
   try {
@@ -115,7 +116,9 @@ export async function main(argv: string[], io: CommandIO = processIO): Promise<n
     if (error instanceof ParamflowError) {
       // A command given nothing at all gets a pointer to its help; other errors stay one line.
       const hint = error instanceof UsageError && args.length === 0 ? `Run 'paramflow ${name} --help' to see its flags.\n` : '';
-      io.err(`paramflow ${name}: error: ${error.message}\n${hint}`);
+      // Each line escaped: a key or a path with a newline in it cannot forge a line of paramflow's own.
+      const lines = (error.problems ?? [error.message]).map(printable);
+      io.err(`paramflow ${name}: error: ${lines.join('\n')}\n${hint}`);
       return error.exitCode;
     }
     io.err(`paramflow ${name}: internal error: ${(error as Error)?.stack ?? String(error)}\n`);

@@ -2,6 +2,7 @@ import type { FileMetadata } from '../formats/file-metadata.js';
 import type { GgufValueInput } from '../formats/gguf/encode.js';
 import { GgufValueType } from '../formats/gguf/types.js';
 import { float32Text } from '../formats/gguf/value-text.js';
+import { printable } from './printable.js';
 
 /**
  * A file's own metadata as `dump --metadata` shows it, as gguf-py's
@@ -31,12 +32,12 @@ function text(value: GgufValueInput, type: GgufValueType): string {
 
 /** The lines of a file's metadata, for the listing. */
 export function metadataListing(file: string, format: string, metadata: FileMetadata): string {
-  const lines = [`// Metadata of ${file} (${format}): ${metadata.gguf.length} GGUF key/values, ${metadata.safetensors.size} __metadata__ entries`];
+  const lines = [`// Metadata of ${printable(file)} (${format}): ${metadata.gguf.length} GGUF key/values, ${metadata.safetensors.size} __metadata__ entries`];
   metadata.gguf.forEach((kv, i) => {
     const count = isArray(kv.value) ? kv.value.items.length : 1;
-    lines.push(`//${String(i + 1).padStart(7)}: ${typeName(kv.type, kv.value).padEnd(10)} | ${String(count).padStart(8)} | ${kv.key} = ${text(kv.value, kv.type)}`);
+    lines.push(`//${String(i + 1).padStart(7)}: ${typeName(kv.type, kv.value).padEnd(10)} | ${String(count).padStart(8)} | ${printable(kv.key)} = ${text(kv.value, kv.type)}`);
   });
-  for (const [key, value] of metadata.safetensors) lines.push(`//   __metadata__ | ${key} = ${JSON.stringify(value)}`);
+  for (const [key, value] of metadata.safetensors) lines.push(`//   __metadata__ | ${printable(key)} = ${JSON.stringify(value)}`);
   return `${lines.join('\n')}\n\n`;
 }
 

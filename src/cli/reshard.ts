@@ -14,6 +14,7 @@ import { requiredList, requiredString, type FlagSpec, type ParsedFlags } from '.
 import { loadEdited, parseParameterFlag } from './parameters-flag.js';
 import { inputFiles } from '../sources/open.js';
 import { withProgress } from './progress.js';
+import { messages } from './printable.js';
 
 const FLAGS: FlagSpec[] = [
   { name: 'parameters', kind: 'list', value: '[SCOPE=]FILE', help: 'An input: IRPA, GGUF (the first shard of a split reads them all), safetensors or a safetensors index' },
@@ -61,16 +62,16 @@ and moved into place when complete; a non-empty DIR is refused unless --force.`,
     if (output === '-' && flags.bools.get('json')) throw new UsageError('--json prints to standard output, where --output=- writes the tar; use --output=FILE.tar');
     // A terminal is refused before any input is read.
     if (output === '-') await resolveOutput(output);
-    const warn = (message: string) => io.err(`paramflow reshard: warning: ${message}\n`);
+    const { warn, note } = messages(io, 'reshard');
     const edits = editOperator(flags, warn);
     const scheduler = new IoScheduler(schedulerOptions(flags));
 
-    const { parameters, sources } = await loadEdited(inputs, edits, (note) => io.err(`paramflow reshard: note: ${note}\n`));
+    const { parameters, sources } = await loadEdited(inputs, edits, note);
     const tensorMetadata = flags.bools.get('tensor-metadata') ?? false;
     const sync = !flags.bools.get('no-sync');
     const setOptions = { format, policy, prefix, scheduler, rawDtype: flags.strings.get('raw-dtype'), tensorMetadata, ...metadataOptions(sources), warn, sync };
     const dropped = droppedMetadataNote(format, tensorMetadata, sources);
-    if (dropped) io.err(`paramflow reshard: note: ${dropped}\n`);
+    if (dropped) note(dropped);
     const payloadBytes = parameters.reduce((n, p) => n + (format === 'irpa' && p.storage.kind === 'splat' ? 0 : p.length), 0);
     const files = await withProgress(io, 'reshard', payloadBytes, async (onProgress) => {
       if (output === '-' || output.endsWith('.tar')) {

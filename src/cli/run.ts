@@ -7,6 +7,7 @@ import { parseSets } from '../pipeline/variables.js';
 import type { Command, CommandIO } from './command.js';
 import type { FlagSpec } from './flags.js';
 import { progressBar, type Progress } from './progress.js';
+import { messages, printable } from './printable.js';
 
 const FLAGS: FlagSpec[] = [
   { name: 'set', kind: 'list', value: 'NAME=VALUE', help: 'Give a job variable a value (overrides its default)' },
@@ -44,7 +45,7 @@ function planText(plan: JobPlan, dryRun: boolean): string {
       lines.push(`  ${show(file.path)}: ${file.parameterCount} parameters, ${file.totalSize} bytes`);
       for (const e of file.layout()) {
         const at = e.offset === undefined ? 'splat'.padStart(25) : `${e.offset}`.padStart(12) + ` - ${e.offset + e.length}`.padEnd(13);
-        lines.push(`    ${at} ${String(e.length).padStart(12)} ${e.key}`);
+        lines.push(`    ${at} ${String(e.length).padStart(12)} ${printable(e.key)}`);
       }
     }
   });
@@ -83,8 +84,7 @@ export const run: Command = {
         sets: parseSets(flags.lists.get('set') ?? []),
         dryRun,
         sync: !flags.bools.get('no-sync'),
-        warn: (message) => io.err(`paramflow run: warning: ${message}\n`),
-        note: (message) => io.err(`paramflow run: note: ${message}\n`),
+        ...messages(io, 'run'),
         onPlan: async (plan) => {
           if (!dryRun && !json && !quiet) progress = await progressBar(io, 'run', payload(plan));
         },

@@ -9,6 +9,7 @@ import { flattenScopes } from '../transforms/flatten-scopes.js';
 import type { Command } from './command.js';
 import type { FlagSpec } from './flags.js';
 import { loadParameterIndex } from './parameters-flag.js';
+import { printable } from './printable.js';
 import { noProgress, progressBar, type Progress } from './progress.js';
 
 const FLAGS: FlagSpec[] = [
@@ -75,7 +76,8 @@ async function compare(a: Map<string, Side>, b: Map<string, Side>, progress: Pro
   return differences;
 }
 
-function describe(d: Difference): string {
+function describe(difference: Difference): string {
+  const d = { ...difference, key: printable(difference.key) } as Difference;
   if (d.kind === 'only-in-a') return `- ${d.key}: only in A`;
   if (d.kind === 'only-in-b') return `+ ${d.key}: only in B`;
   const show = (v: unknown) => (Array.isArray(v) ? `[${v.join(', ')}]` : String(v));

@@ -49,7 +49,7 @@ export function parseJob(path: string, text: string): JobFile {
     return `${path}:${line}:${col}`;
   };
   if (doc.errors.length > 0) {
-    throw new UsageError(doc.errors.map((e) => `${where(e.pos[0])}: bad YAML: ${e.message.split('\n')[0]}`).join('\n'));
+    throw UsageError.all(doc.errors.map((e) => `${where(e.pos[0])}: bad YAML: ${e.message.split('\n')[0]}`));
   }
   refuseProtoKeys(doc, where);
   refuseAliasBlowUp(doc, path);
@@ -68,7 +68,7 @@ export function parseJob(path: string, text: string): JobFile {
     const unknownAt = new Set(issues.filter((i) => i.code === 'unrecognized_keys').map((i) => describePath(i.path as DocPath)));
     const kinds = new Map(issues.filter((i) => i.code === 'custom').map((i) => [describePath(i.path as DocPath), i.message]));
     const shown = issues.filter((i) => !(i.code === 'custom' && unknownAt.has(describePath(i.path as DocPath))));
-    throw new UsageError(shown.flatMap((issue) => describeIssue(doc, issue, locate, where, kinds.get(describePath(issue.path as DocPath)))).join('\n'));
+    throw UsageError.all(shown.flatMap((issue) => describeIssue(doc, issue, locate, where, kinds.get(describePath(issue.path as DocPath)))));
   }
   return { path, job: result.data, locate };
 }
@@ -88,7 +88,7 @@ function refuseProtoKeys(doc: Document, where: (offset: number) => string): void
       }
     },
   });
-  if (found.length > 0) throw new UsageError(found.join('\n'));
+  if (found.length > 0) throw UsageError.all(found);
 }
 
 /** The most values a job may hold once its aliases are expanded: far above any real job, far below what exhausts memory. */

@@ -72,7 +72,7 @@ export class Variables {
   substitute<T>(value: T, at: DocPath): T {
     const errors: string[] = [];
     const result = this.walk(value, at, errors);
-    if (errors.length > 0) throw new UsageError(errors.join('\n'));
+    if (errors.length > 0) throw UsageError.all(errors);
     return result;
   }
 
