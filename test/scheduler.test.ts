@@ -270,3 +270,15 @@ test('a spill read by a last copy gives its space back as the copy passes, and r
     }
   });
 });
+
+test('planning a parameter of 300 GiB, or 1 GiB in 4 KiB jobs, is iterative: no stack overflow, bounded time', (t) => {
+  const options = { chunkBytes: 2 * 2 ** 20, kernelCopyMinBytes: Infinity, kernelChunkBytes: 64 * 2 ** 20, maxGapBytes: 65536, targetIsZeroed: true };
+  const huge = { target: 4096, length: 300 * 2 ** 30, source: { kind: 'file' as const, path: 'model.safetensors', offset: 64 } };
+  const started = performance.now();
+  t.is(planCopies([[huge]], options).length, (300 * 2 ** 30) / (2 * 2 ** 20));
+  const small = { ...huge, length: 2 ** 30 };
+  t.is(planCopies([[small]], { ...options, chunkBytes: 4096 }).length, 2 ** 30 / 4096);
+  // An external entry of 2^38 bytes, with kernel copies on.
+  t.is(planCopies([[{ ...huge, length: 2 ** 38 }]], { ...options, kernelCopyMinBytes: 4 * 2 ** 20 }).length, 2 ** 38 / (64 * 2 ** 20));
+  t.true(performance.now() - started < 10_000, `${performance.now() - started} ms`);
+});

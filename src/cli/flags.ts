@@ -40,7 +40,7 @@ export function parseFlags(command: string, args: string[], specs: FlagSpec[]): 
     positionals: [],
     help: false,
   };
-  const queue = [...args];
+  let queue = [...args];
   // Values a flagfile gave: the command line may override them, as with gflags.
   const fromFiles = new Set<string>();
   let flagfiles = 0;
@@ -55,7 +55,7 @@ export function parseFlags(command: string, args: string[], specs: FlagSpec[]): 
     }
     // `--` ends the flags: what follows is arguments, even if it starts with dashes.
     if (arg === '--') {
-      parsed.positionals.push(...queue.splice(0));
+      parsed.positionals = [...parsed.positionals, ...queue.splice(0)];
       break;
     }
     if (!arg.startsWith('--')) {
@@ -70,7 +70,8 @@ export function parseFlags(command: string, args: string[], specs: FlagSpec[]): 
       if (value === undefined) throw new UsageError(`--flagfile needs a path`);
       if (++flagfiles > 64) throw new UsageError(`too many nested --flagfile flags`);
       const lines = readFlagfile(value);
-      queue.unshift(...lines);
+      // A new array rather than unshift(...lines): a flagfile may hold more lines than a call takes arguments.
+      queue = [...lines, ...queue];
       fileFlagsLeft += lines.length;
       continue;
     }

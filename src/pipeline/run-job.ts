@@ -24,6 +24,7 @@ import type { Job } from './schema.js';
 import { droppedMetadataOf, planSink, type PlannedSink } from './sinks.js';
 import { transformsOperator } from './transforms.js';
 import { Variables } from './variables.js';
+import { append } from '../append.js';
 
 export interface RunOptions {
   /** `--set name=value` values. */
@@ -95,8 +96,8 @@ export async function runJob(file: JobFile, options: RunOptions = {}): Promise<J
       continue;
     }
     const opened = (await loadIndex(await sourceRefs(source, i, resolvePath, locate), options.note, index)).sources;
-    sources.push(...opened);
-    summaries.push(...opened.map((s) => ({ name: s.path, format: s.format, parameters: s.parameters.length })));
+    append(sources, opened);
+    append(summaries, opened.map((s) => ({ name: s.path, format: s.format, parameters: s.parameters.length })));
   }
   variables.learnMetadata(sources);
   const transforms = variables.substitute(job.transforms ?? [], ['transforms']);
@@ -215,14 +216,14 @@ async function inDirectories(sinks: PlannedSink[], options: DirectoryOptions, wr
     if (i === sinks.length) return write(files);
     const sink = sinks[i]!;
     if (!sink.dir) {
-      files.push(...sink.files);
+      append(files, sink.files);
       return enter(i + 1);
     }
     return writeDirectoryAtomically(
       sink.target,
       sink.dir.force,
       async (temp) => {
-        files.push(...sink.files.map((f) => ({ ...f, path: join(temp, basename(f.path)) })));
+        append(files, sink.files.map((f) => ({ ...f, path: join(temp, basename(f.path)) })));
         return enter(i + 1);
       },
       options,

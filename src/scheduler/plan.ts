@@ -1,4 +1,5 @@
 import type { ByteSwap } from '../formats/byte-swap.js';
+import { append } from '../append.js';
 
 /**
  * Plans byte copies into one or more target files as a few large jobs,
@@ -119,10 +120,10 @@ export function planCopies(targets: CopyPiece[][], options: PlanOptions): CopyJo
       if (piece.source.kind === 'fill') fills.push(entry);
       else reads.push(entry as Ordered<FilePiece>);
     }
-    jobs.push(...planFills(file, fills, options));
+    append(jobs, planFills(file, fills, options));
   });
   if (options.kernelCopyMinBytes === Infinity) {
-    jobs.push(...planReads(reads, options));
+    append(jobs, planReads(reads, options));
     return jobs;
   }
   const shared = new Map<string, number>();
@@ -132,10 +133,10 @@ export function planCopies(targets: CopyPiece[][], options: PlanOptions): CopyJo
   for (const read of reads) {
     // A range several targets need is read once for all, never copied by the kernel once per target.
     const plain = shared.get(rangeKey(read.piece)) === 1 && !read.piece.source.swap;
-    if (plain && read.piece.length >= options.kernelCopyMinBytes) jobs.push(...kernelJobs(read.file, read.piece, options.kernelChunkBytes));
+    if (plain && read.piece.length >= options.kernelCopyMinBytes) append(jobs, kernelJobs(read.file, read.piece, options.kernelChunkBytes));
     else buffered.push(read);
   }
-  jobs.push(...planReads(buffered, options));
+  append(jobs, planReads(buffered, options));
   return jobs;
 }
 

@@ -5,6 +5,7 @@ import { RandomAccessFile } from '../io/random-access-file.js';
 import type { ReadableFile } from '../io/readable-file.js';
 import type { Parameter } from '../model/parameter.js';
 import { ggufParameters, readGgufHeader } from './gguf.js';
+import { append } from '../append.js';
 
 /** `split.no` (0-based) and `split.count` of a gguf-split shard, or undefined for a whole file. */
 export function splitPosition(header: GgufHeader): { no: number; count: number } | undefined {
@@ -55,7 +56,7 @@ export async function readGgufSplit(
 ): Promise<{ parameters: Parameter[]; notes: string[] }> {
   const { count } = splitPosition(first)!;
   const parameters = [...firstParameters];
-  for (let no = 1; no < count; ++no) parameters.push(...(await readOther(no)));
+  for (let no = 1; no < count; ++no) append(parameters, (await readOther(no)));
   const total = first.kv.get('split.tensors.count')?.value;
   if (typeof total === 'number' && total !== parameters.length) fail(`split.tensors.count says ${total} tensors, but the ${count} shards hold ${parameters.length}`);
   return { parameters, notes: [`read as one with its ${count - 1} other shards`] };

@@ -2,6 +2,7 @@ import { dirname, join } from 'node:path';
 import { FormatError } from '../errors.js';
 import type { ReadableFile } from '../io/readable-file.js';
 import type { Parameter } from '../model/parameter.js';
+import { append } from '../append.js';
 
 /** Index files of real checkpoints are a few MiB; past this one is refused unread. */
 export const MAX_INDEX_BYTES = 64 * 2 ** 20;
@@ -58,7 +59,7 @@ export async function readIndexedShards(
     }
     const unlisted = held.filter((p) => index.weightMap.get(p.key) !== shard);
     if (unlisted.length > 0) notes.push(`${shard} holds ${unlisted.length} tensors the weight_map does not list there (first: '${unlisted[0]!.key}'); they are left out`);
-    parameters.push(...held.filter((p) => index.weightMap.get(p.key) === shard));
+    append(parameters, held.filter((p) => index.weightMap.get(p.key) === shard));
   }
   const total = parameters.reduce((n, p) => n + p.length, 0);
   if (index.totalSize !== undefined && index.totalSize !== total) notes.push(`metadata.total_size says ${index.totalSize} bytes; the shards hold ${total}`);

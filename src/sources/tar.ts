@@ -9,6 +9,7 @@ import { detectFormat, SNIFF_BYTES, type FormatName } from './detect.js';
 import { ggufFileMetadata, ggufParameters, readGgufHeader } from './gguf.js';
 import { isFirstShardName, otherShardNames, readGgufSplit, readShard, splitPosition } from './gguf-split.js';
 import { readIndexedShards, readSafetensorsIndex, type SafetensorsIndex } from './safetensors-index.js';
+import { append } from '../append.js';
 
 export interface TarMember {
   name: string;
@@ -108,7 +109,7 @@ export async function readTarSource(file: RandomAccessFile, scope: string, readM
   const scopeOf = (member: TarMember) => (scope === '' ? member.name : scope);
   const readOne = async (member: TarMember, format: MemberFormat, memberScope: string) => {
     const read = await inMember(file.path, member, () => readMember(file.window(member.offset, member.size), format, memberScope));
-    notes.push(...read.notes.map((n) => `tar member '${member.name}': ${n}`));
+    append(notes, read.notes.map((n) => `tar member '${member.name}': ${n}`));
     metadata.push(read.metadata);
     return rebase(read.parameters, file.path, member);
   };
@@ -145,22 +146,22 @@ export async function readTarSource(file: RandomAccessFile, scope: string, readM
       const header = splits.get(member)!;
       const read = await readSplitMembers(file, member, header, byName, formats, scopeOf(member));
       metadata.push(ggufFileMetadata(header));
-      parameters.push(...read.parameters);
-      notes.push(...read.notes.map((n) => `tar member '${member.name}': ${n}`));
+      append(parameters, read.parameters);
+      append(notes, read.notes.map((n) => `tar member '${member.name}': ${n}`));
     } else if (format === 'safetensors-index') {
       const read = await readIndexedShards(member.name, indexes.get(member)!, async (path) => {
         const shard = byName.get(posix.normalize(path));
         if (!shard || formats.get(shard) !== 'safetensors') throw new FormatError(file.path, member.offset, `tar member '${member.name}' names shard '${path}', which is not a safetensors member of the tar`);
         return readOne(shard, 'safetensors', scopeOf(member));
       });
-      parameters.push(...read.parameters);
-      notes.push(...read.notes.map((n) => `tar member '${member.name}': ${n}`));
+      append(parameters, read.parameters);
+      append(notes, read.notes.map((n) => `tar member '${member.name}': ${n}`));
     } else if (claimed.has(member)) {
       continue;
     } else if (format === undefined || format === 'tar') {
       notes.push(`tar member '${member.name}' is ${format === undefined ? 'not a parameter file' : 'a tar inside the tar'}; skipped`);
     } else {
-      parameters.push(...(await readOne(member, format, scopeOf(member))));
+      append(parameters, await readOne(member, format, scopeOf(member)));
     }
   }
   return { parameters, metadata: mergeMetadata(metadata), notes };
