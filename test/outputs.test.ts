@@ -1,6 +1,6 @@
 import test from 'ava';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { lstat, mkdir, readdir, readFile, readlink, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readdir, readFile, readlink, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runCli, spawnCli } from './helpers/cli.js';
 import { cliPath, inTempDir, repoRoot } from './helpers/paths.js';
@@ -129,5 +129,26 @@ test('two outputs that are one file, through a linked directory or two names, ar
     t.is(extract.code, 2);
     t.regex(extract.stderr, /are one file; give each parameter its own/);
     t.deepEqual(await readdir(join(dir, 'out')), []);
+  });
+});
+
+test('an existing output keeps its mode, a write-protected one is not replaced, and a name of 255 bytes can be written', async (t) => {
+  await inTempDir(async (dir) => {
+    const out = join(dir, 'model.irpa');
+    await writeFile(out, 'old');
+    await chmod(out, 0o640);
+    t.is((await runCli(['convert', `--parameters=${tiny}`, `--output=${out}`, '--quiet'])).code, 0);
+    t.is((await stat(out)).mode & 0o777, 0o640);
+    await chmod(out, 0o444);
+    const before = await readFile(out);
+    const r = await runCli(['convert', `--parameters=${tiny}`, `--format=gguf`, `--output=${out}`, '--quiet']);
+    t.is(r.code, 2);
+    t.regex(r.stderr, /model\.irpa is write-protected \(mode 0444\); make it writable or remove it first/);
+    t.deepEqual(await readFile(out), before);
+    // The temporary name beside a 255-byte name is shortened, and still cleaned up.
+    const long = join(dir, `${'n'.repeat(250)}.irpa`);
+    const written = await runCli(['convert', `--parameters=${tiny}`, `--output=${long}`, '--quiet']);
+    t.is(written.code, 0, written.stderr);
+    t.deepEqual((await readdir(dir)).filter((n) => n.includes('partial')), []);
   });
 });

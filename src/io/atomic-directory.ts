@@ -1,11 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, realpath, rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { ioError, UsageError } from '../errors.js';
 import { addPendingOutput, dropPendingOutput, syncDirectory, type DurabilityOptions } from './atomic-output.js';
 import { callAsync, libcFunction, type AsyncFunction } from './libc.js';
 import { isWithin } from './path-within.js';
-import { removeStalePartials } from './stale-partials.js';
+import { partialPath, removeStalePartials } from './stale-partials.js';
 
 /**
  * Fills a temporary directory beside `target`, then moves it into place; on
@@ -13,8 +12,6 @@ import { removeStalePartials } from './stale-partials.js';
  * refused unless `force`, in which case it is replaced only once the new one
  * is complete.
  */
-/** A temporary name beside `target`, of the form stale-partials knows. */
-const partialName = (target: string) => join(dirname(target), `.${basename(target)}.${process.pid}-${randomBytes(4).toString('hex')}.partial`);
 
 const AT_FDCWD = -100;
 const RENAME_EXCHANGE = 2;
@@ -35,7 +32,7 @@ async function moveIntoPlace(temp: string, target: string): Promise<void> {
   renameat2 ??= libcFunction('int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned int flags)');
   if (renameat2 && (await callAsync(renameat2, AT_FDCWD, temp, AT_FDCWD, target, RENAME_EXCHANGE).catch(() => -1)) === 0) return;
   // Named as a partial output, so a run killed here has it removed by the next.
-  const aside = partialName(target);
+  const aside = partialPath(target);
   await rename(target, aside).catch(fail);
   await rename(temp, target).catch(fail);
   await rm(aside, { recursive: true, force: true });
@@ -66,7 +63,7 @@ export async function writeDirectoryAtomically<T>(target: string, force: boolean
   if (existing.length > 0) await refuseHoldingInputs(target, options.inputs ?? []);
   if (existing.length > 0 && !force) throw new UsageError(`--output=${target} is not empty; pass --force to replace it`);
   await removeStalePartials(target);
-  const temp = partialName(target);
+  const temp = partialPath(target);
   try {
     await mkdir(temp);
   } catch (error) {

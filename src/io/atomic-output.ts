@@ -1,14 +1,13 @@
-import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { ioError, UsageError } from '../errors.js';
 import { EarlyWriteback } from './early-writeback.js';
 import { failpoint } from './failpoints.js';
 import { resolveOutput } from './output-target.js';
 import type { Publication } from './publication.js';
 import { writeFully } from './write-fully.js';
-import { removeStalePartials } from './stale-partials.js';
+import { partialPath, removeStalePartials } from './stale-partials.js';
 
 /** Temporary files and directories not yet moved into place, removed if the process is stopped. */
 const pending = new Set<string>();
@@ -63,8 +62,13 @@ export class AtomicOutput {
     const resolved = await resolveOutput(target);
     if (resolved.kind !== 'file') throw new UsageError(`${target} is not a regular file; it can only be written as a stream`);
     const file = resolved.path;
+    // An existing file keeps its mode; one no one may write is not replaced (root included, as `rm -i` asks).
+    const existing = await stat(file).catch(() => undefined);
+    if (existing && (existing.mode & 0o222) === 0) {
+      throw new UsageError(`${target} is write-protected (mode ${(existing.mode & 0o7777).toString(8).padStart(4, '0')}); make it writable or remove it first`);
+    }
     await removeStalePartials(file);
-    const tempPath = join(dirname(file), `.${basename(file)}.${process.pid}-${randomBytes(4).toString('hex')}.partial`);
+    const tempPath = partialPath(file);
     let handle: FileHandle;
     try {
       handle = await open(tempPath, 'wx');
@@ -72,6 +76,7 @@ export class AtomicOutput {
       throw ioError(target, error, 'create output');
     }
     pending.add(tempPath);
+    if (existing) await handle.chmod(existing.mode & 0o7777).catch(() => undefined);
     return new AtomicOutput(target, file, tempPath, handle, options.sync ?? true);
   }
 

@@ -1,5 +1,21 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { readdir, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+
+/** Names longer than this are shortened in temporary names, which add 26 bytes and must stay within the 255 a file system allows. */
+const LONGEST_KEPT = 200;
+
+/** The part of a temporary name that stands for the target: its name, or a long one's start and a hash of the rest. */
+function stem(name: string): string {
+  if (Buffer.byteLength(name) <= LONGEST_KEPT) return name;
+  const start = Buffer.from(name).subarray(0, 160).toString('utf8').replace(/\uFFFD+$/, '');
+  return `${start}~${createHash('sha256').update(name).digest('hex').slice(0, 16)}`;
+}
+
+/** A temporary name beside `target`, `.NAME.PID-XXXXXXXX.partial`, of the form removeStalePartials knows. */
+export function partialPath(target: string): string {
+  return join(dirname(target), `.${stem(basename(target))}.${process.pid}-${randomBytes(4).toString('hex')}.partial`);
+}
 
 const alive = (pid: number) => {
   try {
@@ -17,7 +33,7 @@ const alive = (pid: number) => {
  * directories whose process is gone. Those of live processes are left alone.
  */
 export async function removeStalePartials(target: string): Promise<void> {
-  const name = basename(target);
+  const name = stem(basename(target));
   const pattern = new RegExp(`^\\.${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(\\d+)-[0-9a-f]{8}\\.partial$`);
   const entries = await readdir(dirname(target)).catch(() => [] as string[]);
   for (const entry of entries) {
