@@ -261,7 +261,7 @@ function loadOrder(parameters: Parameter[], priority: string[], warn?: (message:
 }
 
 /** The most read back from a device at once: a parameter of 2 GiB or more is hashed in parts. */
-const READ_BACK_BYTES = 64 * 2 ** 20;
+const READ_BACK_BYTES = 16 * 2 ** 20;
 
 /**
  * Reads every loaded parameter back from the device and compares its sha256
