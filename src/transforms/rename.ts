@@ -1,4 +1,5 @@
 import type { OperatorFunction } from 'rxjs';
+import { RE2JS } from 're2js';
 import { UsageError } from '../errors.js';
 import type { Parameter } from '../model/parameter.js';
 import { keyPattern, PatternUse, type KeyPattern } from './key-pattern.js';
@@ -14,21 +15,23 @@ export interface RenameRule {
  * `OLD=NEW` renames an exact key (or `SCOPE::OLD`), as IREE does;
  * `/REGEX/=REPLACEMENT` replaces every match of the expression within a
  * key, as `sed s/REGEX/REPLACEMENT/g` does, with `$1` captures in the
- * replacement (anchor it with `^...$` to match whole keys only).
+ * replacement (anchor it with `^...$` to match whole keys only). The
+ * expression is RE2's (as Go's and Rust's regex crates take them), so a
+ * hostile one cannot make matching run for minutes.
  */
 export function parseRenameRule(text: string): RenameRule {
   if (text.startsWith('/')) {
     const close = text.indexOf('/=', 1);
     if (close < 0) throw new UsageError(`--rename=${text}: expected /REGEX/=REPLACEMENT`);
-    let every: RegExp;
+    // RE2's engine: matching takes time linear in the key, whatever the expression (`(a+)+$` included).
+    let pattern: RE2JS;
     try {
-      every = new RegExp(text.slice(1, close), 'gs');
+      pattern = RE2JS.compile(text.slice(1, close), RE2JS.DOTALL);
     } catch (error) {
-      throw new UsageError(`--rename=${text}: ${(error as Error).message}`);
+      throw new UsageError(`--rename=${text}: ${(error as Error).message} (expressions are RE2's: no lookaround, no backreferences)`);
     }
     const replacement = text.slice(close + 2);
-    // search() ignores the global flag's position, so one expression serves both.
-    return { text, apply: (p) => (p.key.search(every) >= 0 ? p.key.replace(every, replacement) : undefined) };
+    return { text, apply: (p) => (pattern.matcher(p.key).find() ? pattern.matcher(p.key).replaceAll(replacement) : undefined) };
   }
   const eq = text.indexOf('=');
   if (eq <= 0 || eq === text.length - 1) throw new UsageError(`--rename=${text}: expected OLD=NEW`);
