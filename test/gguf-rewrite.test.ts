@@ -68,9 +68,12 @@ test('every real GGUF file round-trips through IRPA and through safetensors to t
 test('plain IRPA output leaves the metadata out, with one note, and stays as IREE writes it', async (t) => {
   await inTempDir(async (dir) => {
     const plain = join(dir, 'plain.irpa');
-    const r = await runCli(['convert', `--parameters=${join(realGguf, 'stories260K.gguf')}`, `--output=${plain}`, '--quiet']);
+    const r = await runCli(['convert', `--parameters=${join(realGguf, 'stories260K.gguf')}`, `--output=${plain}`, '--json']);
     t.is(r.code, 0, r.stderr);
     t.regex(r.stderr, /note: \d+ GGUF metadata keys not written \(IRPA keeps them with --tensor-metadata\)/);
+    // --quiet keeps warnings and errors only.
+    const quiet = await runCli(['convert', `--parameters=${join(realGguf, 'stories260K.gguf')}`, `--output=${plain}`, '--quiet']);
+    t.is(quiet.stderr, '');
     const back = await runCli(['convert', `--parameters=${plain}`, '--format=gguf', '--raw-dtype=I8', `--output=${join(dir, 'b.gguf')}`, '--quiet']);
     t.is(back.code, 0, back.stderr);
     const header = await ggufHeaderOf(join(dir, 'b.gguf'));

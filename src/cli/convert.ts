@@ -67,7 +67,7 @@ export const convert: Command = {
     if (toStdout && flags.bools.get('json')) throw new UsageError('--json prints to standard output, where --output=- writes the file; use --output=FILE');
     // Checked before any input is read: a terminal, a directory or a socket is no place for the file.
     const target = await resolveOutput(output);
-    const { warn, note } = messages(io, 'convert');
+    const { warn, note } = messages(io, 'convert', flags.bools.get('quiet'));
     const edits = editOperator(flags, warn);
 
     const format = outputFormat(flags);

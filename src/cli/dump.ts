@@ -100,7 +100,7 @@ export const dump: Command = {
 
     // Hashes are taken scope by scope and extracts after them: piped input named twice, or extracted from, is read out of order.
     if (extracts.length > 0 || parameterFlags.filter((f) => parseParameterFlag(f).path === '-').length > 1) keepStandardInputWhole();
-    const { note } = messages(io, 'dump');
+    const { note } = messages(io, 'dump', flags.bools.get('quiet'));
     const { index, sources } = await loadParameterIndex(parameterFlags, note);
     for (const repeated of index.duplicates()) note(`key ${repeated}; lookups use the first`);
     const extracted = extracts.map((e) => index.lookup(e.scope, e.key));

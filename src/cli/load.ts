@@ -41,7 +41,7 @@ there is none); --device=host loads into host memory.`,
     if (staging !== undefined && (staging < 1 || staging > 64)) throw new UsageError(`--staging-buffers=${staging}: must be 1 to 64`);
     // Priorities and --verify read parameters out of file order and twice.
     keepStandardInputWhole();
-    const { warn, note } = messages(io, 'load');
+    const { warn, note } = messages(io, 'load', flags.bools.get('quiet'));
     const { index } = await loadParameterIndex(inputs, note);
     const parameters: Parameter[] = index.all();
     const device = await openDevice(backend, { verbose: flags.bools.get('verbose') });

@@ -13,10 +13,10 @@ export function printable(text: string): string {
   });
 }
 
-/** What a command says on standard error beside its output: warnings and notes, each one line. */
-export function messages(io: { err(text: string): void }, command: string): { warn(message: string): void; note(message: string): void } {
+/** What a command says on standard error beside its output: warnings and notes, each one line; `--quiet` keeps only the warnings. */
+export function messages(io: { err(text: string): void }, command: string, quiet = false): { warn(message: string): void; note(message: string): void } {
   return {
     warn: (message) => io.err(`paramflow ${command}: warning: ${printable(message)}\n`),
-    note: (message) => io.err(`paramflow ${command}: note: ${printable(message)}\n`),
+    note: (message) => void (quiet || io.err(`paramflow ${command}: note: ${printable(message)}\n`)),
   };
 }

@@ -62,7 +62,7 @@ and moved into place when complete; a non-empty DIR is refused unless --force.`,
     if (output === '-' && flags.bools.get('json')) throw new UsageError('--json prints to standard output, where --output=- writes the tar; use --output=FILE.tar');
     // A terminal is refused before any input is read.
     if (output === '-') await resolveOutput(output);
-    const { warn, note } = messages(io, 'reshard');
+    const { warn, note } = messages(io, 'reshard', flags.bools.get('quiet'));
     const edits = editOperator(flags, warn);
     const scheduler = new IoScheduler(schedulerOptions(flags));
 

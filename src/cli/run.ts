@@ -84,7 +84,7 @@ export const run: Command = {
         sets: parseSets(flags.lists.get('set') ?? []),
         dryRun,
         sync: !flags.bools.get('no-sync'),
-        ...messages(io, 'run'),
+        ...messages(io, 'run', flags.bools.get('quiet')),
         onPlan: async (plan) => {
           if (!dryRun && !json && !quiet) progress = await progressBar(io, 'run', payload(plan));
         },
