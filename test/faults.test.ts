@@ -33,6 +33,7 @@ test('a full disk fails every writing command with a clear error, exit 1, and no
       const r = spawnCli(args, { env: { PARAMFLOW_FAILPOINTS: 'write=ENOSPC@1048576' } });
       t.is(r.code, 1, `${name}: ${r.stderr}`);
       t.regex(r.stderr, /cannot (write|copy|finish output): no space left on device/, name);
+      t.notRegex(r.stderr, /\.partial/, `${name} names the output, not its temporary name`);
       t.deepEqual((await readdir(dir)).sort(), ['job.yaml', 'model.safetensors'], `${name} leaves nothing behind`);
     }
     t.is(sha256(await readFile(input)), before);

@@ -1,6 +1,6 @@
 import { mkdir, readdir, realpath, rename, rm, stat } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
-import { ioError, UsageError } from '../errors.js';
+import { dirname, join, resolve } from 'node:path';
+import { IoError, ioError, UsageError } from '../errors.js';
 import { addPendingOutput, dropPendingOutput, syncDirectory, type DurabilityOptions } from './atomic-output.js';
 import { callAsync, libcFunction, type AsyncFunction } from './libc.js';
 import { isWithin } from './path-within.js';
@@ -54,6 +54,12 @@ async function refuseHoldingInputs(target: string, inputs: Iterable<string>): Pr
   }
 }
 
+/** An error about a file in the temporary directory, told of the file in the target the user named. */
+function namedForTarget(error: unknown, temp: string, target: string): unknown {
+  if (!(error instanceof IoError) || !error.file.startsWith(temp)) return error;
+  return new IoError(join(target, error.file.slice(temp.length)), error.detail, error.code);
+}
+
 export async function writeDirectoryAtomically<T>(target: string, force: boolean, fill: (dir: string) => Promise<T>, options: DirectoryOptions = {}): Promise<T> {
   const existing = await readdir(target).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return [];
@@ -90,7 +96,7 @@ export async function writeDirectoryAtomically<T>(target: string, force: boolean
     if (options.sync ?? true) await syncDirectory(temp, target);
   } catch (error) {
     await discard();
-    throw error;
+    throw namedForTarget(error, temp, target);
   }
   if (options.publication) options.publication.defer(publish, discard);
   else await publish();
