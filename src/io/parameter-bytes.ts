@@ -1,4 +1,4 @@
-import { swapBytes, type ByteSwap } from '../formats/byte-swap.js';
+import { swapBytes, wholeBlocks, type ByteSwap } from '../formats/byte-swap.js';
 import { fileRange, fillPattern, type Parameter } from '../model/parameter.js';
 import type { FileCache } from './file-cache.js';
 
@@ -33,7 +33,7 @@ export async function* parameterChunks(p: Parameter, files: FileCache, chunkByte
   }
   const range = fileRange(p)!;
   const file = await files.get(range.path);
-  const size = swap ? Math.max(swap.period, chunkBytes - (chunkBytes % swap.period)) : chunkBytes;
+  const size = wholeBlocks(chunkBytes, swap);
   const buffer = new Uint8Array(Math.min(p.length, size));
   for (let done = 0; done < p.length; ) {
     const n = Math.min(buffer.length, p.length - done);

@@ -92,7 +92,7 @@ function setOptions(spec: Omit<NonNullable<JobSink['tar']>, 'path'>, policy: Sha
     prefix: spec.prefix ?? defaultShardPrefix(spec.format ?? 'irpa', sources.map((s) => s.path)),
     rawDtype: spec['raw-dtype'],
     tensorMetadata: spec['tensor-metadata'] ?? false,
-    ...metadataOptions(sources),
+    ...metadataOptions(sources, spec.format ?? 'irpa'),
     warn,
   };
 }

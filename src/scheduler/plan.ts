@@ -1,4 +1,4 @@
-import type { ByteSwap } from '../formats/byte-swap.js';
+import { wholeBlocks, type ByteSwap } from '../formats/byte-swap.js';
 import { append } from '../append.js';
 
 /**
@@ -172,7 +172,7 @@ function planReads(reads: Ordered<FilePiece>[], options: PlanOptions): ReadJob[]
     const { path, swap } = piece.source;
     const most = Math.min(options.chunkBytes, options.sourceChunkBytes?.get(path) ?? Infinity);
     // A swapped range is cut into whole blocks, each job its own.
-    const chunk = swap ? Math.max(swap.period, most - (most % swap.period)) : most;
+    const chunk = wholeBlocks(most, swap);
     for (let done = 0; done < piece.length; ) {
       const offset = piece.source.offset + done;
       const end = job ? job.offset + job.length : 0;

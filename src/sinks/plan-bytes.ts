@@ -1,4 +1,4 @@
-import { swapBytes } from '../formats/byte-swap.js';
+import { swapBytes, wholeBlocks } from '../formats/byte-swap.js';
 import type { FileCache } from '../io/file-cache.js';
 import { fillWithPattern } from '../io/parameter-bytes.js';
 import type { CopyPiece } from '../scheduler/plan.js';
@@ -32,7 +32,7 @@ export async function* planBytes(plan: FilePlan, files: FileCache, onPiece?: (pi
 async function* pieceBytes(piece: CopyPiece, files: FileCache): AsyncGenerator<Uint8Array> {
   const swap = piece.source.kind === 'file' ? piece.source.swap : undefined;
   // Whole blocks of a payload whose byte order changes.
-  const chunk = swap ? CHUNK - (CHUNK % swap.period) : CHUNK;
+  const chunk = wholeBlocks(CHUNK, swap);
   for (let done = 0; done < piece.length; ) {
     const n = Math.min(chunk, piece.length - done);
     if (piece.source.kind === 'fill') {

@@ -21,9 +21,11 @@ export function irpaMetadataOf(sources: OpenedSource[]): Uint8Array | undefined 
   return isEmptyMetadata(metadata) ? undefined : encodeMetadataBlob(metadata);
 }
 
-/** The metadata options of every writer (GGUF key/values, safetensors `__metadata__`, the IRPA metadata entry). */
-export function metadataOptions(sources: OpenedSource[]): { kv: GgufKvInput[]; metadata: Record<string, string> | undefined; fileMetadata: Uint8Array | undefined } {
-  return { kv: ggufMetadataOf(sources), metadata: safetensorsMetadataOf(sources), fileMetadata: irpaMetadataOf(sources) };
+/** The metadata option a writer of `format` takes (GGUF key/values, safetensors `__metadata__`, the IRPA metadata entry), and only that: a vocabulary's encoding is not paid three times. */
+export function metadataOptions(sources: OpenedSource[], format: string): { kv?: GgufKvInput[]; metadata?: Record<string, string> | undefined; fileMetadata?: Uint8Array | undefined } {
+  if (format === 'gguf') return { kv: ggufMetadataOf(sources) };
+  if (format === 'safetensors') return { metadata: safetensorsMetadataOf(sources) };
+  return { fileMetadata: irpaMetadataOf(sources) };
 }
 
 /** A note on the sources' metadata an output leaves out: IRPA keeps it only with tensor metadata (`asked` says how to ask). */
