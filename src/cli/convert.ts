@@ -44,7 +44,8 @@ key are refused.`;
 function planOutput(format: OutputFormat, output: string, parameters: Parameter[], sources: OpenedSource[], flags: ParsedFlags, stream: boolean): { plan: FilePlan; describe: () => Promise<Parameter[]> } {
   const rawDtype = flags.strings.get('raw-dtype');
   if (format === 'irpa') {
-    const archive = planIrpaFile(output, parameters, { tensorMetadata: flags.bools.get('tensor-metadata') ?? false, fileMetadata: irpaMetadataOf(sources) });
+    const tensorMetadata = flags.bools.get('tensor-metadata') ?? false;
+    const archive = planIrpaFile(output, parameters, { tensorMetadata, fileMetadata: irpaMetadataOf(sources, tensorMetadata) });
     return { plan: archive.plan, describe: async () => archive.describe() };
   }
   const plan =

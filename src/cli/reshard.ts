@@ -69,7 +69,7 @@ and moved into place when complete; a non-empty DIR is refused unless --force.`,
     const { parameters, sources } = await loadEdited(inputs, edits, note);
     const tensorMetadata = flags.bools.get('tensor-metadata') ?? false;
     const sync = !flags.bools.get('no-sync');
-    const setOptions = { format, policy, prefix, scheduler, rawDtype: flags.strings.get('raw-dtype'), tensorMetadata, ...metadataOptions(sources, format), warn, sync };
+    const setOptions = { format, policy, prefix, scheduler, rawDtype: flags.strings.get('raw-dtype'), tensorMetadata, ...metadataOptions(sources, format, tensorMetadata), warn, sync };
     const dropped = droppedMetadataNote(format, tensorMetadata, sources);
     if (dropped) note(dropped);
     const payloadBytes = parameters.reduce((n, p) => n + (format === 'irpa' && p.storage.kind === 'splat' ? 0 : p.length), 0);

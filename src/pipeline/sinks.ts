@@ -53,7 +53,8 @@ export function planSink(
   try {
     if (sink.irpa) {
       const path = resolvePath(sink.irpa.path);
-      const options = { alignment: sink.irpa.alignment, tensorMetadata: sink.irpa['tensor-metadata'] ?? false, fileMetadata: irpaMetadataOf(sources) };
+      const tensorMetadata = sink.irpa['tensor-metadata'] ?? false;
+      const options = { alignment: sink.irpa.alignment, tensorMetadata, fileMetadata: irpaMetadataOf(sources, tensorMetadata) };
       return { kind, target: path, parameters, files: [planIrpaFile(path, parameters, options).plan] };
     }
     if (sink.safetensors || sink.gguf) {
@@ -92,7 +93,7 @@ function setOptions(spec: Omit<NonNullable<JobSink['tar']>, 'path'>, policy: Sha
     prefix: spec.prefix ?? defaultShardPrefix(spec.format ?? 'irpa', sources.map((s) => s.path)),
     rawDtype: spec['raw-dtype'],
     tensorMetadata: spec['tensor-metadata'] ?? false,
-    ...metadataOptions(sources, spec.format ?? 'irpa'),
+    ...metadataOptions(sources, spec.format ?? 'irpa', spec['tensor-metadata'] ?? false),
     warn,
   };
 }
