@@ -10,7 +10,8 @@ export { DataError, FormatError, IoError, ParamflowError, UsageError } from './e
 export type { ByteSource, FileSource, Parameter, Storage, TensorInfo } from './model/parameter.js';
 export { ParameterIndex } from './model/parameter-index.js';
 export { openSource, type OpenedSource } from './sources/open.js';
-export type { GgufArray, GgufHeader, GgufKv, GgufScalar, GgufTensorInfo, GgufValue } from './formats/gguf/decode.js';
+export type { GgufHeader, GgufKv, GgufTensorInfo } from './formats/gguf/decode.js';
+export { GgufArray, type GgufScalar, type GgufValue } from './formats/gguf/value.js';
 export { GgufValueType, type GgmlType } from './formats/gguf/types.js';
 export type { ArchiveLayout } from './formats/irpa/layout.js';
 export type { DataEntry, EntryRefs, ExternalEntry, IrpaEntry, SkipEntry, SplatEntry } from './formats/irpa/entries.js';

@@ -66,6 +66,21 @@ export class GgufCursor {
     return Number(value);
   }
 
+  /** Moves past `n` bytes. */
+  skip(n: number, what: string): void {
+    this.need(n, what);
+  }
+
+  /** Moves past a u64-length-prefixed string, checking its length, without a BigInt or a copy (arrays hold millions). */
+  skipString(what: string): void {
+    const at = this.need(8, `${what} length`);
+    const low = this.view.getUint32(at + (this.littleEndian ? 0 : 4), this.littleEndian);
+    const high = this.view.getUint32(at + (this.littleEndian ? 4 : 0), this.littleEndian);
+    const length = high * 2 ** 32 + low;
+    if (length > this.remaining) this.fail(at, `${what} length ${BigInt(high) * 2n ** 32n + BigInt(low)} is larger than the rest of the file (${this.remaining} bytes)`);
+    this.need(length, what);
+  }
+
   /** A u64-length-prefixed string's bytes, exactly as stored (a copy: the window is not kept). */
   stringBytes(what: string): Uint8Array {
     const at = this.pos;

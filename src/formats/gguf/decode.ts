@@ -1,18 +1,9 @@
 import { alignUp, isPowerOfTwo } from '../bytes.js';
 import { GgufCursor } from './cursor.js';
-import { DEFAULT_ALIGNMENT, ggmlType, GgufValueType, MAX_DIMS, SCALARS, type GgmlType } from './types.js';
+import { DEFAULT_ALIGNMENT, ggmlType, GgufValueType, MAX_DIMS, type GgmlType } from './types.js';
+import { readValue, type GgufValue } from './value.js';
 
-/**
- * A metadata value. Strings are kept as the bytes the file holds (a GGUF
- * string need not be valid UTF-8, and a byte-order mark in one is a token):
- * decode them only to show or match them (`ggufText`).
- */
-export type GgufScalar = number | bigint | boolean | Uint8Array;
-export interface GgufArray {
-  itemType: GgufValueType;
-  items: GgufValue[];
-}
-export type GgufValue = GgufScalar | GgufArray;
+export type { GgufArray, GgufScalar, GgufValue } from './value.js';
 
 export interface GgufKv {
   key: string;
@@ -51,7 +42,6 @@ export interface GgufHeader {
 }
 
 /** Caps on what a file may make the reader build. */
-export const MAX_ARRAY_DEPTH = 16;
 const MIN_KV_BYTES = 8 + 4 + 1;
 const MIN_TENSOR_INFO_BYTES = 8 + 4 + 4 + 8;
 
@@ -111,24 +101,6 @@ export function decodeGguf(bytes: Uint8Array, file: string, fileSize: number): G
     }
   }
   return { version, littleEndian: c.littleEndian, kv, entries, duplicateKeys, tensors, alignment, dataOffset };
-}
-
-function readValue(c: GgufCursor, type: number, typeAt: number, key: string, depth: number): GgufValue {
-  const codec = SCALARS[type as GgufValueType];
-  if (codec) return c.scalar(codec, `value of '${key}'`);
-  if (type === GgufValueType.STRING) return c.stringBytes(`value of '${key}'`);
-  if (type !== GgufValueType.ARRAY) c.fail(typeAt, `unknown metadata value type ${type} for '${key}'`);
-  if (depth >= MAX_ARRAY_DEPTH) c.fail(typeAt, `arrays in '${key}' nest deeper than ${MAX_ARRAY_DEPTH}`);
-  const itemTypeAt = c.pos;
-  const itemType = c.u32(`array item type of '${key}'`);
-  const countAt = c.pos;
-  const count = c.u64(`array length of '${key}'`);
-  // Strings take at least their 8-byte length, nested arrays their 12-byte header.
-  const minItem = SCALARS[itemType as GgufValueType]?.size ?? (itemType === GgufValueType.STRING ? 8 : 12);
-  if (count * minItem > c.remaining) c.fail(countAt, `array length ${count} of '${key}' is more than the rest of the file can hold`);
-  const items: GgufValue[] = new Array(count);
-  for (let i = 0; i < count; ++i) items[i] = readValue(c, itemType, itemTypeAt, key, depth + 1);
-  return { itemType, items };
 }
 
 function readAlignment(c: GgufCursor, entry: GgufKv | undefined): number {

@@ -1,4 +1,4 @@
-import type { GgufValue } from './decode.js';
+import { GgufArray, type GgufValue } from './value.js';
 import { GgufValueType, SCALARS, type ScalarCodec } from './types.js';
 
 /** A value to write: strings as their stored bytes, or as text (encoded as UTF-8). */
@@ -31,7 +31,7 @@ class GrowableWriter {
   private bytes = new Uint8Array(4096);
   private view = new DataView(this.bytes.buffer);
   length = 0;
-  constructor(private readonly le: boolean) {}
+  constructor(readonly le: boolean) {}
 
   /** Makes room for n more bytes; returns where they go. Call before touching view or bytes. */
   private reserve(n: number): number {
@@ -64,7 +64,7 @@ class GrowableWriter {
   };
 
   result(): Uint8Array {
-    return this.bytes.slice(0, this.length);
+    return this.bytes.subarray(0, this.length);
   }
 }
 
@@ -72,8 +72,15 @@ function writeValue(w: GrowableWriter, type: GgufValueType, value: GgufValueInpu
   const codec = SCALARS[type];
   if (codec) return w.scalar(codec, value);
   if (type === GgufValueType.STRING) return w.string(value as string | Uint8Array);
-  const array = value as { itemType: GgufValueType; items: GgufValueInput[] };
+  const array = value as GgufArray | { itemType: GgufValueType; items: GgufValueInput[] };
   w.u32(array.itemType);
+  if (array instanceof GgufArray) {
+    w.u64(array.length);
+    // Its bytes are already little-endian: copy them whole.
+    if (w.le) return w.raw(array.bytes);
+    for (const item of array) writeValue(w, array.itemType, item);
+    return;
+  }
   w.u64(array.items.length);
   for (const item of array.items) writeValue(w, array.itemType, item);
 }

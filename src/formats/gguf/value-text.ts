@@ -1,6 +1,7 @@
-import { decodeGgufValue, type GgufArray, type GgufValue } from './decode.js';
+import { decodeGgufValue } from './decode.js';
 import { encodeGgufValue, type GgufValueInput } from './encode.js';
 import { GgufValueType } from './types.js';
+import type { GgufArray, GgufValue } from './value.js';
 
 /**
  * A GGUF metadata value written as text, for formats whose metadata holds
@@ -27,6 +28,9 @@ const NAMES: Partial<Record<GgufValueType, string>> = {
   [GgufValueType.FLOAT64]: 'f64',
 };
 const TYPES = new Map(Object.entries(NAMES).map(([id, name]) => [name, Number(id) as GgufValueType]));
+
+/** Longer arrays are carried in the raw form, which costs no object per item. */
+const MAX_READABLE_ITEMS = 1 << 20;
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
@@ -66,9 +70,11 @@ const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.e
 function readable(type: GgufValueType, value: GgufValue): string {
   const name = NAMES[type];
   if (name) return `${name}:${scalarText(value, type)}`;
-  const { itemType, items } = value as GgufArray;
-  const itemName = NAMES[itemType];
+  const array = value as GgufArray;
+  const itemName = NAMES[array.itemType];
   if (!itemName) throw new Error('nested arrays have no readable form');
+  if (array.length > MAX_READABLE_ITEMS) throw new Error('too long to check a readable form cheaply');
+  const { itemType, items } = array;
   const wide = itemType === GgufValueType.UINT64 || itemType === GgufValueType.INT64;
   const float32 = itemType === GgufValueType.FLOAT32;
   return `[${itemName}]:${JSON.stringify(items.map((item) => (wide || item instanceof Uint8Array ? scalarText(item) : float32 ? Number(float32Text(item as number)) : item)))}`;
