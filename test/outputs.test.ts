@@ -152,3 +152,28 @@ test('an existing output keeps its mode, a write-protected one is not replaced, 
     t.deepEqual((await readdir(dir)).filter((n) => n.includes('partial')), []);
   });
 });
+
+test('a temporary output being written in another PID namespace is left alone; once its writer is gone, the next run removes it', async (t) => {
+  if (spawnSync('flock', ['--version']).status !== 0) return t.pass('no flock(1) here');
+  await inTempDir(async (dir) => {
+    // A pid that no process here has (past pid_max): what a writer in another namespace looks like from here.
+    const runs = [
+      { partial: '.out.irpa.999999999-0badc0de.partial', args: ['convert', `--parameters=${tiny}`, `--output=${join(dir, 'out.irpa')}`, '--quiet'] },
+      { partial: '.set.999999999-0badc0de.partial', args: ['reshard', `--parameters=${tiny}`, `--output=${join(dir, 'set')}`, '--max-shard-size=1MiB', '--force', '--quiet'] },
+    ];
+    for (const { partial, args } of runs) {
+      const path = join(dir, partial);
+      if (partial.includes('set')) await mkdir(path);
+      else await writeFile(path, 'being written');
+      const holder = spawn('flock', ['--exclusive', '--close', path, 'sleep', '60'], { detached: true, stdio: 'ignore' });
+      while (spawnSync('flock', ['--nonblock', '--shared', path, 'true']).status === 0) await new Promise((r) => setTimeout(r, 20));
+      t.is((await runCli(args)).code, 0);
+      t.true((await readdir(dir)).includes(partial), `${partial}: its writer holds its lock`);
+      const gone = new Promise((resolve) => holder.on('close', resolve));
+      process.kill(-holder.pid!, 'SIGKILL');
+      await gone;
+      t.is((await runCli(args)).code, 0);
+      t.false((await readdir(dir)).includes(partial), `${partial}: removed once its lock is free`);
+    }
+  });
+});

@@ -1,8 +1,8 @@
 import test from 'ava';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { open, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EntryType } from '../src/formats/irpa/constants.js';
 import { pumpToFile, type PumpFailure } from '../src/io/pump.js';
@@ -168,5 +168,34 @@ test.serial('bytes a stream passes over are spilled from buffers lined up with t
     }
     t.true((await readFile(join(dir, 'spill'))).equals(bytes));
     t.deepEqual(slow.slice(0, 5), []);
+  });
+});
+
+test('a run killed outright while it spills standard input leaves no spill behind', async (t) => {
+  await inTempDir(async (dir) => {
+    const tmp = join(dir, 'tmp');
+    await mkdir(tmp);
+    // A tar is spilled whole before any member is read: 64 MiB of a 1 GiB member, then the kill.
+    const header = Buffer.alloc(512);
+    header.write('big.safetensors', 0);
+    header.write('0000644\0', 100);
+    header.write(`${(1024 ** 3).toString(8).padStart(11, '0')}\0`, 124);
+    header.write('00000000000\0', 136);
+    header.write('0', 156);
+    header.write('ustar\x0000', 257);
+    header.write('        ', 148);
+    header.write(`${header.reduce((sum, b) => sum + b, 0).toString(8).padStart(6, '0')}\0 `, 148);
+    const child = spawn(process.execPath, [cliPath, 'convert', '--parameters=-', `--output=${join(dir, 'out.irpa')}`], { env: { ...process.env, TMPDIR: tmp }, stdio: ['pipe', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    const closed = new Promise((resolve) => child.on('close', resolve));
+    child.stdin.on('error', () => undefined);
+    const write = (bytes: Uint8Array) => new Promise((resolve) => child.stdin.write(bytes, resolve));
+    await write(header);
+    for (let i = 0; i < 64; ++i) await write(Buffer.alloc(1024 * 1024));
+    t.is(child.exitCode, null, `still reading: ${stderr}`);
+    child.kill('SIGKILL');
+    await closed;
+    t.deepEqual(await readdir(tmp), [], 'nothing left in the temporary directory');
   });
 });

@@ -1,8 +1,9 @@
-import { mkdir, readdir, realpath, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, realpath, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { IoError, ioError, UsageError } from '../errors.js';
 import { addPendingOutput, dropPendingOutput, syncDirectory, type DurabilityOptions } from './atomic-output.js';
 import { callAsync, libcFunction, type AsyncFunction } from './libc.js';
+import { lockPartial } from './partial-lock.js';
 import { isWithin } from './path-within.js';
 import { partialPath, removeStalePartials } from './stale-partials.js';
 
@@ -76,8 +77,12 @@ export async function writeDirectoryAtomically<T>(target: string, force: boolean
     throw ioError(target, error, 'create output directory');
   }
   addPendingOutput(temp);
+  // Held open until the set is published or discarded: the lock says it is being written.
+  const lock = await open(temp, 'r').catch(() => undefined);
+  if (lock) await lockPartial(lock.fd);
   const discard = async () => {
     await rm(temp, { recursive: true, force: true });
+    await lock?.close().catch(() => undefined);
     dropPendingOutput(temp);
   };
   const publish = async () => {

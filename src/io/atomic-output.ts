@@ -7,6 +7,7 @@ import { failpoint } from './failpoints.js';
 import { resolveOutput } from './output-target.js';
 import type { Publication } from './publication.js';
 import { writeFully } from './write-fully.js';
+import { lockPartial } from './partial-lock.js';
 import { partialPath, removeStalePartials } from './stale-partials.js';
 
 /** Temporary files and directories not yet moved into place, removed if the process is stopped. */
@@ -76,6 +77,7 @@ export class AtomicOutput {
       throw ioError(target, error, 'create output');
     }
     pending.add(tempPath);
+    await lockPartial(handle.fd);
     if (existing) await handle.chmod(existing.mode & 0o7777).catch(() => undefined);
     return new AtomicOutput(target, file, tempPath, handle, options.sync ?? true);
   }
@@ -124,8 +126,9 @@ export class AtomicOutput {
   }
 
   /**
-   * Makes the contents durable and closes the file, without moving it into
-   * place: a job writing several outputs flushes them all before publishing any.
+   * Makes the contents durable, without moving the file into place: a job
+   * writing several outputs flushes them all before publishing any. The file
+   * stays open (and so locked against stale-partial cleanup) until published.
    */
   async flush(): Promise<void> {
     try {
@@ -134,7 +137,6 @@ export class AtomicOutput {
         failpoint('sync', 1);
         await this.handle.sync();
       }
-      await this.handle.close();
     } catch (error) {
       await this.abort();
       throw ioError(this.target, error, 'finish output');
@@ -151,6 +153,7 @@ export class AtomicOutput {
     }
     pending.delete(this.tempPath);
     this.done = true;
+    await this.handle.close().catch(() => undefined);
     if (this.durable) await syncDirectory(dirname(this.file), this.target);
   }
 

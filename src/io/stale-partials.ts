@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readdir, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { partialLocked } from './partial-lock.js';
 
 /** Names longer than this are shortened in temporary names, which add 26 bytes and must stay within the 255 a file system allows. */
 const LONGEST_KEPT = 200;
@@ -28,9 +29,20 @@ const alive = (pid: number) => {
 };
 
 /**
+ * Whether a partial is an earlier run's leftover: its writer's lock is free
+ * (the kernel drops it when the writer dies, whatever PID namespace it ran
+ * in) and no process here has its pid. Where locks cannot be asked about,
+ * the pid alone decides.
+ */
+async function stale(path: string, pid: number): Promise<boolean> {
+  if (pid === process.pid || alive(pid)) return false;
+  return (await partialLocked(path)) !== true;
+}
+
+/**
  * Removes what an earlier run killed outright (SIGKILL, a power cut) left
  * beside `target`: its temporary `.NAME.PID-XXXXXXXX.partial` files or
- * directories whose process is gone. Those of live processes are left alone.
+ * directories whose writer is gone. Those being written are left alone.
  */
 export async function removeStalePartials(target: string): Promise<void> {
   const name = stem(basename(target));
@@ -38,6 +50,7 @@ export async function removeStalePartials(target: string): Promise<void> {
   const entries = await readdir(dirname(target)).catch(() => [] as string[]);
   for (const entry of entries) {
     const pid = Number(pattern.exec(entry)?.[1]);
-    if (pid && pid !== process.pid && !alive(pid)) await rm(join(dirname(target), entry), { recursive: true, force: true });
+    const path = join(dirname(target), entry);
+    if (pid && (await stale(path, pid))) await rm(path, { recursive: true, force: true });
   }
 }

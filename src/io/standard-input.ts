@@ -1,10 +1,10 @@
-import { rmSync, fstatSync } from 'node:fs';
+import { existsSync, fstatSync, rmSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isatty } from 'node:tty';
 import { FormatError, UsageError } from '../errors.js';
-import { addPendingOutput } from './atomic-output.js';
+import { addPendingOutput, dropPendingOutput } from './atomic-output.js';
 import type { ReadableFile } from './readable-file.js';
 import { RandomAccessFile } from './random-access-file.js';
 import { widenPipe } from './pipe-size.js';
@@ -14,7 +14,7 @@ import { StreamedInput } from './streamed-input.js';
 /** What `--parameters=-` is called in messages, and the source path of its parameters. */
 export const STANDARD_INPUT = '<stdin>';
 
-let stream: Promise<StreamedInput | undefined> | undefined;
+let stream: Promise<{ pipe: StreamedInput; reopenAt: string } | undefined> | undefined;
 /** Set by commands that read parameters more than once or out of file order (loading with priorities, verifying). */
 let wholeWanted = false;
 /** The spill file, once a tar has been read into it whole. */
@@ -22,11 +22,25 @@ let spilled: string | undefined;
 /** Where the parameters end, and whether nothing may follow (safetensors), checked when the copy is done. */
 let expectedEnd: { end: number; exact: boolean } | undefined;
 
-async function spillDirectory(): Promise<string> {
+/**
+ * Opens the stream with its spill in a new temporary directory. Where Linux
+ * can reopen a file through its descriptor (`/proc/self/fd`), the spill is
+ * unlinked, and its directory removed, as soon as it is open: a process
+ * killed outright (SIGKILL, out of memory) leaves nothing behind, and the
+ * kernel frees the space. Elsewhere both are removed when the process ends.
+ */
+async function openSpilled(): Promise<{ pipe: StreamedInput; reopenAt: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'paramflow-stdin-'));
   addPendingOutput(dir);
-  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-  return dir;
+  const removeDir = () => rmSync(dir, { recursive: true, force: true });
+  process.once('exit', removeDir);
+  const pipe = await StreamedInput.open(STANDARD_INPUT, 0, join(dir, 'spill'));
+  const byDescriptor = `/proc/self/fd/${pipe.spillFd}`;
+  if (!existsSync(byDescriptor)) return { pipe, reopenAt: pipe.spillPath };
+  removeDir();
+  dropPendingOutput(dir);
+  process.removeListener('exit', removeDir);
+  return { pipe, reopenAt: byDescriptor };
 }
 
 /**
@@ -36,16 +50,16 @@ async function spillDirectory(): Promise<string> {
  * a spill file while they are parsed, then the parameters flow straight to
  * the outputs. The spill takes disk space equal to the bytes before the
  * first parameter copied (all of a tar, whose members must all be listed
- * first), given back when the process ends or is stopped.
+ * first), given back when the process ends, however it ends.
  */
 export async function openStandardInput(): Promise<ReadableFile> {
   stream ??= (async () => {
     if (isatty(0)) throw new UsageError('--parameters=- reads standard input, which is a terminal; pipe a file or a tar into it');
     if (fstatSync(0).isFile()) return undefined;
     widenPipe(0);
-    return StreamedInput.open(STANDARD_INPUT, 0, join(await spillDirectory(), 'spill'));
+    return openSpilled();
   })();
-  const pipe = await stream;
+  const pipe = (await stream)?.pipe;
   if (!pipe) return RandomAccessFile.open('/dev/stdin', STANDARD_INPUT);
   return spilled ? SpillFile.open(spilled, STANDARD_INPUT) : pipe;
 }
@@ -59,17 +73,17 @@ export const standardInputKeptWhole = () => wholeWanted;
 
 /** Standard input read whole into the spill (for a tar, whose members are listed before any is read), as a file on disk. */
 export async function spillStandardInput(): Promise<RandomAccessFile> {
-  const pipe = await stream;
-  if (pipe && !spilled) {
-    await pipe.drain();
-    spilled = pipe.spillPath;
+  const opened = await stream;
+  if (opened && !spilled) {
+    await opened.pipe.drain();
+    spilled = opened.reopenAt;
   }
   return RandomAccessFile.open(spilled ?? '/dev/stdin', STANDARD_INPUT);
 }
 
 /** The headers are read: from here a piped stream passes bytes on without keeping them. */
 export async function standardInputIndexed(end: number, exact: boolean): Promise<void> {
-  const pipe = await stream;
+  const pipe = (await stream)?.pipe;
   if (!pipe || spilled) return;
   pipe.stopRetaining();
   expectedEnd = { end, exact };
@@ -82,7 +96,7 @@ export async function standardInputIndexed(end: number, exact: boolean): Promise
  * when standard input was not read.
  */
 export async function finishStandardInput(): Promise<void> {
-  const pipe = stream && (await stream);
+  const pipe = stream && (await stream)?.pipe;
   if (!pipe || !expectedEnd) return;
   const size = await pipe.drain();
   if (size < expectedEnd.end) {

@@ -140,6 +140,11 @@ export class StreamedInput implements ReadableFile {
   /** One stream serves every reader: it stays open, and its spill file, until the process ends. */
   async close(): Promise<void> {}
 
+  /** The spill file's descriptor, open for as long as the stream. */
+  get spillFd(): number {
+    return this.spill.fd;
+  }
+
   /** Lets the spill file go, for an owner done with the stream before the process ends. */
   async dispose(): Promise<void> {
     await this.spillWritten();
