@@ -1,16 +1,18 @@
 /**
  * A long fuzzing campaign of the parsers: mutated copies of the example
- * files and of a tar of two of them (bit flips, truncations, random bytes, lying u64 counts and lengths)
+ * files, of a tar of two of them and of a GGUF full of metadata arrays in
+ * either byte order (bit flips, truncations, random bytes, lying u64 counts and lengths)
  * opened as sources. Each must parse or be refused with a typed error within
  * 2 s. Prints cases tried, parsed, refused, and every failure.
  *
  *   npm run build && node dist/bench/fuzz.js [CASES_PER_FORMAT=100000] [--seed=N]
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fuzzSource } from '../test/helpers/fuzz.js';
+import { metadataArraysGguf } from '../test/helpers/gguf-bytes.js';
 import { repoRoot } from '../test/helpers/paths.js';
 import { flag } from './lib.js';
 
@@ -24,7 +26,11 @@ try {
   const inputs: [string, string][] = [
     ...['tiny.irpa', 'tiny.gguf', 'tiny.safetensors'].map((n): [string, string] => [n, join(repoRoot, 'examples', n)]),
     ['model.tar', join(dir, 'model.tar')],
+    ['arrays.gguf', join(dir, 'arrays.gguf')],
+    ['arrays-be.gguf', join(dir, 'arrays-be.gguf')],
   ];
+  await writeFile(join(dir, 'arrays.gguf'), metadataArraysGguf(true));
+  await writeFile(join(dir, 'arrays-be.gguf'), metadataArraysGguf(false));
   for (const [name, path] of inputs) {
     const started = performance.now();
     const outcome = await fuzzSource(dir, `fuzzed-${name}`, await readFile(path), cases, seed);

@@ -1,12 +1,19 @@
 import test from 'ava';
 import fc from 'fast-check';
 import { spawnSync } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UsageError } from '../src/errors.js';
 import { parseFlags } from '../src/cli/flags.js';
 import { parseJob } from '../src/pipeline/load.js';
+import { EntryType } from '../src/formats/irpa/constants.js';
+import { GgufValueType } from '../src/formats/gguf/types.js';
+import { openSource } from '../src/sources/open.js';
+import { runCli } from './helpers/cli.js';
 import { fuzzSource } from './helpers/fuzz.js';
+import { ggufFile, metadataArraysGguf } from './helpers/gguf-bytes.js';
+import { archiveBytes } from './helpers/irpa-bytes.js';
+import { safetensorsFile } from './helpers/safetensors-bytes.js';
 import { inTempDir, repoRoot } from './helpers/paths.js';
 
 // A fixed seed and a few hundred cases per format keep this quick; bench/fuzz runs long campaigns.
@@ -24,6 +31,47 @@ for (const name of ['tiny.irpa', 'tiny.gguf', 'tiny.safetensors']) {
     });
   });
 }
+
+for (const littleEndian of [true, false]) {
+  const name = littleEndian ? 'arrays.gguf' : 'arrays-be.gguf';
+  test(`damaged copies of a GGUF full of metadata arrays (${littleEndian ? 'little' : 'big'}-endian) parse or are refused, each within the time bound`, async (t) => {
+    await inTempDir(async (dir) => {
+      const outcome = await fuzzSource(dir, name, metadataArraysGguf(littleEndian), RUNS, SEED);
+      t.deepEqual(outcome.failures, []);
+      t.log(`${name}: ${outcome.parsed} parsed, ${outcome.refused} refused`);
+      t.true(outcome.refused > 0);
+    });
+  });
+}
+
+/** Names that are also names of JavaScript object properties. */
+const PROPERTY_NAMES = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', '__defineGetter__', 'prototype', 'length'];
+
+test('keys named like object properties are kept by every reader and every writer', async (t) => {
+  await inTempDir(async (dir) => {
+    const payload = (i: number) => Float32Array.of(i, -i).buffer;
+    const inputs: Record<string, Uint8Array> = {
+      safetensors: safetensorsFile(PROPERTY_NAMES.map((name, i) => ({ name, dtype: 'F32', shape: [2], payload: new Uint8Array(payload(i)) }))),
+      gguf: ggufFile({ kv: PROPERTY_NAMES.map((key, i) => ({ key, type: GgufValueType.UINT32, value: i })), tensors: PROPERTY_NAMES.map((name, i) => ({ name, dims: [2], typeId: 0, payload: new Uint8Array(payload(i)) })) }),
+      irpa: archiveBytes(PROPERTY_NAMES.map((name, i) => ({ spec: { type: EntryType.Data, name, metadata: undefined, length: 8, alignment: 64 }, payload: new Uint8Array(payload(i)) }))),
+    };
+    for (const [from, bytes] of Object.entries(inputs)) {
+      const input = join(dir, `in.${from}`);
+      await writeFile(input, bytes);
+      for (const format of ['irpa', 'safetensors', 'gguf']) {
+        const output = join(dir, `${from}-to.${format}`);
+        // A plain IRPA entry has no dtype: written elsewhere as bytes.
+        const raw = from === 'irpa' && format !== 'irpa' ? [`--raw-dtype=${format === 'gguf' ? 'I8' : 'U8'}`] : [];
+        const converted = await runCli(['convert', `--parameters=${input}`, `--format=${format}`, ...raw, `--output=${output}`, '--quiet']);
+        t.is(converted.code, 0, `${from} to ${format}: ${converted.stderr}`);
+        const verified = await runCli(['verify', input, output]);
+        t.is(verified.code, 0, `${from} to ${format}: ${verified.stdout}${verified.stderr}`);
+        const source = await openSource(output);
+        t.deepEqual(source.parameters.map((p) => p.key).sort(), [...PROPERTY_NAMES].sort(), `${from} to ${format}`);
+      }
+    }
+  });
+});
 
 test('damaged tar files of parameter files parse or are refused with a typed error', async (t) => {
   await inTempDir(async (dir) => {

@@ -41,14 +41,19 @@ export function parseFlags(command: string, args: string[], specs: FlagSpec[]): 
     help: false,
   };
   let queue = [...args];
+  // The flag file each queued argument came from (undefined: the command line).
+  let origins: (string | undefined)[] = args.map(() => undefined);
+  const take = () => {
+    origins.shift();
+    return queue.shift();
+  };
   // Values a flagfile gave: the command line may override them, as with gflags.
   const fromFiles = new Set<string>();
   let flagfiles = 0;
-  let fileFlagsLeft = 0;
   while (queue.length > 0) {
-    const arg = queue.shift()!;
-    const fromFile = fileFlagsLeft > 0;
-    if (fromFile) --fileFlagsLeft;
+    const origin = origins[0];
+    const arg = take()!;
+    const fromFile = origin !== undefined;
     if (arg === '--help' || arg === '-h') {
       parsed.help = true;
       continue;
@@ -59,6 +64,7 @@ export function parseFlags(command: string, args: string[], specs: FlagSpec[]): 
       break;
     }
     if (!arg.startsWith('--')) {
+      if (fromFile) throw new UsageError(`--flagfile=${origin}: '${arg}' is not a flag; a flag file holds flags, one per line (--name=value)`);
       parsed.positionals.push(arg);
       continue;
     }
@@ -66,13 +72,14 @@ export function parseFlags(command: string, args: string[], specs: FlagSpec[]): 
     const name = normalize(arg.slice(2, eq < 0 ? undefined : eq));
     let value: string | undefined = eq < 0 ? undefined : arg.slice(eq + 1);
     if (name === 'flagfile') {
-      if (value === undefined) value = queue.shift();
+      if (value === undefined) value = take();
       if (value === undefined) throw new UsageError(`--flagfile needs a path`);
       if (++flagfiles > 64) throw new UsageError(`too many nested --flagfile flags`);
       const lines = readFlagfile(value);
-      // A new array rather than unshift(...lines): a flagfile may hold more lines than a call takes arguments.
+      const path = value;
+      // New arrays rather than unshift(...lines): a flagfile may hold more lines than a call takes arguments.
       queue = [...lines, ...queue];
-      fileFlagsLeft += lines.length;
+      origins = [...lines.map(() => path), ...origins];
       continue;
     }
     const spec = byName.get(name);
@@ -86,8 +93,7 @@ export function parseFlags(command: string, args: string[], specs: FlagSpec[]): 
       if (next === undefined || (next.startsWith('--') && next.length > 2)) {
         throw new UsageError(`--${spec.name} needs a value${spec.value ? ` (--${spec.name}=${spec.value})` : ''}`);
       }
-      value = queue.shift()!;
-      if (fileFlagsLeft > 0) --fileFlagsLeft;
+      value = take()!;
     }
     if (spec.kind === 'list') {
       parsed.lists.set(spec.name, [...(parsed.lists.get(spec.name) ?? []), value]);

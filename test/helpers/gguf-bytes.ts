@@ -41,3 +41,17 @@ export async function ggufHeaderOf(path: string): Promise<GgufHeader> {
     await file.close();
   }
 }
+
+/** A GGUF whose metadata is mostly arrays (strings, nested, scalars): lying counts land on them often. */
+export function metadataArraysGguf(littleEndian: boolean): Uint8Array {
+  return ggufFile({
+    littleEndian,
+    kv: [
+      { key: 'tokens', type: GgufValueType.ARRAY, value: { itemType: GgufValueType.STRING, items: ['<s>', '</s>', 'a', 'bc'] } },
+      { key: 'nested', type: GgufValueType.ARRAY, value: { itemType: GgufValueType.ARRAY, items: [{ itemType: GgufValueType.INT32, items: [1, 2] }, { itemType: GgufValueType.STRING, items: ['x'] }] } },
+      { key: 'scores', type: GgufValueType.ARRAY, value: { itemType: GgufValueType.FLOAT32, items: [0.5, -1, 2] } },
+      { key: 'ids', type: GgufValueType.ARRAY, value: { itemType: GgufValueType.UINT64, items: [1n, 2n] } },
+    ],
+    tensors: [{ name: 'w', dims: [4], typeId: 0, payload: new Uint8Array(16) }],
+  });
+}
