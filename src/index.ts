@@ -45,6 +45,8 @@ export { planSafetensorsFile } from './sinks/safetensors-writer.js';
 export { planGgufFile } from './sinks/gguf-writer.js';
 export { writeFiles, type ContainerWriteOptions } from './sinks/container-writer.js';
 export type { FilePlan } from './sinks/file-plan.js';
+export { OUTPUT_FORMATS, OUTPUT_FORMAT_NAMES, planFile, type OutputFormatName } from './sinks/output-formats.js';
+export type { CarriedMetadata, FileOptions, OutputFormat, PlannedFile, SetPosition } from './sinks/output-format.js';
 export { declaredParameters, type Declarations } from './sources/declared.js';
 export { loadJob, parseJob, type DocPath, type JobFile } from './pipeline/load.js';
 export { runJob, type DeviceSinkResult, type JobPlan, type JobResult, type RunOptions, type SourceSummary } from './pipeline/run-job.js';

@@ -10,7 +10,7 @@ import { openSource } from '../src/sources/open.js';
 import { runCli } from './helpers/cli.js';
 import { ggufFile, type TestTensor } from './helpers/gguf-bytes.js';
 import { chainBytes, type TestEntry } from './helpers/irpa-bytes.js';
-import { inTempDir, sharedDir } from './helpers/paths.js';
+import { inTempDir, repoRoot, sharedDir } from './helpers/paths.js';
 import { safetensorsFile } from './helpers/safetensors-bytes.js';
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -237,5 +237,23 @@ test('a /REGEX/ rename runs in time linear in the key, whatever the expression: 
     const lookahead = await runCli(['convert', `--parameters=${input}`, '--rename=/a(?=b)/=x', `--output=${join(dir, 'o.irpa')}`]);
     t.is(lookahead.code, 2);
     t.regex(lookahead.stderr, /no lookaround, no backreferences/);
+  });
+});
+
+test('without --format, an output named .safetensors or .gguf is written in that format; --format wins; any other name is IRPA', async (t) => {
+  await inTempDir(async (dir) => {
+    const input = join(repoRoot, 'examples/tiny.gguf');
+    for (const [name, flags, format] of [
+      ['model.safetensors', [], 'safetensors'],
+      ['MODEL.GGUF', [], 'gguf'],
+      ['model.irpa', [], 'irpa'],
+      ['model.bin', [], 'irpa'],
+      ['model.gguf', ['--format=irpa'], 'irpa'],
+    ] as const) {
+      const output = join(dir, name);
+      const r = await runCli(['convert', `--parameters=${input}`, ...flags, `--output=${output}`, '--quiet']);
+      t.is(r.code, 0, r.stderr);
+      t.is((await openSource(output)).format, format, name);
+    }
   });
 });

@@ -5,11 +5,11 @@ import { IoScheduler } from '../scheduler/io-scheduler.js';
 import { defaultShardPrefix, type ShardPolicy } from '../sinks/shard-plan.js';
 import { planShardSet, writeShardSet } from '../sinks/shard-set-writer.js';
 import { writeTarFile } from '../sinks/tar-writer.js';
-import { droppedMetadataNote, metadataOptions } from '../sinks/source-metadata.js';
+import { droppedMetadataNote, OUTPUT_FORMATS, outputFormatChoices } from '../sinks/output-formats.js';
 import { parseByteSize } from './byte-size.js';
 import type { Command } from './command.js';
 import { EDIT_FLAGS, editOperator } from './edit-flags.js';
-import { outputFormat, schedulerOptions, WRITER_FLAGS } from './shared-flags.js';
+import { fileOptionsOf, formatFlag, outputFormatOf, schedulerOptions, WRITER_FLAGS } from './shared-flags.js';
 import { requiredList, requiredString, type FlagSpec, type ParsedFlags } from './flags.js';
 import { loadEdited, parseParameterFlag } from './parameters-flag.js';
 import { inputFiles } from '../sources/open.js';
@@ -22,7 +22,7 @@ const FLAGS: FlagSpec[] = [
   { name: 'max-shard-size', kind: 'string', value: 'SIZE', help: 'Bytes per shard at most: 2GiB, 500MB (decimal), 4096' },
   { name: 'max-shard-params', kind: 'int', value: 'N', help: 'Parameters per shard at most' },
   { name: 'shards', kind: 'int', value: 'N', help: 'Exactly N shards, balanced by bytes' },
-  { name: 'format', kind: 'string', value: 'irpa|safetensors|gguf', help: 'Shard format (default irpa)' },
+  formatFlag('Shard format (default irpa)'),
   { name: 'output', kind: 'string', value: 'DIR|FILE.tar|-', help: 'Directory for the shard set, or a tar of it (a .tar file, or - for standard output)' },
   { name: 'prefix', kind: 'string', value: 'NAME', help: "Shard file names: NAME-00001-of-0000N.EXT (default: model for safetensors, as Hugging Face names sets; else the first input's name)" },
   { name: 'force', kind: 'bool', help: 'Replace a non-empty output directory' },
@@ -46,7 +46,7 @@ function policyOf(flags: ParsedFlags): ShardPolicy {
 export const reshard: Command = {
   name: 'reshard',
   summary: 'Split parameter files into a shard set (IRPA, safetensors with its index, GGUF split)',
-  usage: 'paramflow reshard --parameters=FILE ... (--max-shard-size=2GiB | --max-shard-params=N | --shards=N) [--format=irpa|safetensors|gguf] --output=DIR',
+  usage: `paramflow reshard --parameters=FILE ... (--max-shard-size=2GiB | --max-shard-params=N | --shards=N) [--format=${outputFormatChoices}] --output=DIR`,
   description: `Reads parameter files (sharded ones as one) and writes them as a shard set in DIR,
 named and indexed as each ecosystem expects, with convert's edits on the way.
 Parameters keep their order and are never split. The set is written beside DIR
@@ -55,7 +55,7 @@ and moved into place when complete; a non-empty DIR is refused unless --force.`,
   async execute(flags, io) {
     const output = requiredString(flags, 'output', 'DIR');
     const inputs = requiredList(flags, 'parameters', '[SCOPE=]FILE');
-    const format = outputFormat(flags);
+    const format = outputFormatOf(flags);
     const prefix = flags.strings.get('prefix') ?? defaultShardPrefix(format, inputs.map((i) => parseParameterFlag(i).path));
     if (!/^[\w.-]+$/.test(prefix) || prefix.startsWith('.')) throw new UsageError(`--prefix=${prefix}: use letters, digits, '.', '_' and '-' only`);
     const policy = policyOf(flags);
@@ -67,12 +67,12 @@ and moved into place when complete; a non-empty DIR is refused unless --force.`,
     const scheduler = new IoScheduler(schedulerOptions(flags));
 
     const { parameters, sources } = await loadEdited(inputs, edits, note);
-    const tensorMetadata = flags.bools.get('tensor-metadata') ?? false;
+    const options = fileOptionsOf(flags);
     const sync = !flags.bools.get('no-sync');
-    const setOptions = { format, policy, prefix, scheduler, rawDtype: flags.strings.get('raw-dtype'), tensorMetadata, ...metadataOptions(sources, format, tensorMetadata), warn, sync };
-    const dropped = droppedMetadataNote(format, tensorMetadata, sources);
+    const setOptions = { format, policy, prefix, scheduler, ...options, ...OUTPUT_FORMATS[format].carry(sources, options), warn, sync };
+    const dropped = droppedMetadataNote(format, options, sources);
     if (dropped) note(dropped);
-    const payloadBytes = parameters.reduce((n, p) => n + (format === 'irpa' && p.storage.kind === 'splat' ? 0 : p.length), 0);
+    const payloadBytes = parameters.reduce((n, p) => n + (OUTPUT_FORMATS[format].keepsSplats && p.storage.kind === 'splat' ? 0 : p.length), 0);
     const files = await withProgress(io, 'reshard', payloadBytes, async (onProgress) => {
       if (output === '-' || output.endsWith('.tar')) {
         // A tar stream of the set: standard output, or a tar file that appears when complete.

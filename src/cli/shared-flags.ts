@@ -1,4 +1,6 @@
 import { UsageError } from '../errors.js';
+import type { FileOptions } from '../sinks/output-format.js';
+import { DEFAULT_OUTPUT_FORMAT, formatOfExtension, outputFormat, outputFormatChoices, type OutputFormatName } from '../sinks/output-formats.js';
 import type { SchedulerOptions } from '../scheduler/io-scheduler.js';
 import { checkChunkBytes, parseByteSize } from './byte-size.js';
 import type { FlagSpec, ParsedFlags } from './flags.js';
@@ -13,14 +15,21 @@ export const WRITER_FLAGS: FlagSpec[] = [
   { name: 'no-sync', kind: 'bool', help: 'Do not flush outputs to disk before they count as written: faster for scratch outputs, which a crash of the machine can lose' },
 ];
 
-export const OUTPUT_FORMATS = ['irpa', 'safetensors', 'gguf'] as const;
-export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
-
-export function outputFormat(flags: ParsedFlags): OutputFormat {
-  const format = flags.strings.get('format') ?? 'irpa';
-  if (!(OUTPUT_FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format=${format}: expected one of ${OUTPUT_FORMATS.join(', ')}`);
-  return format as OutputFormat;
+/**
+ * --format, checked against the table of output formats; without it, the
+ * format whose extension the output file has (`model.gguf`), else irpa.
+ */
+export function outputFormatOf(flags: ParsedFlags, output?: string): OutputFormatName {
+  const format = flags.strings.get('format');
+  if (format !== undefined) return outputFormat(format, `--format=${format}`);
+  return (output && formatOfExtension(output)) || DEFAULT_OUTPUT_FORMAT;
 }
+
+/** The --format flag, its values from the table. */
+export const formatFlag = (help: string): FlagSpec => ({ name: 'format', kind: 'string', value: outputFormatChoices, help });
+
+/** The writer options the flags give. */
+export const fileOptionsOf = (flags: ParsedFlags): FileOptions => ({ rawDtype: flags.strings.get('raw-dtype'), tensorMetadata: flags.bools.get('tensor-metadata') ?? false });
 
 /** --io-budget, --chunk-size and --concurrency, where given. */
 export function schedulerOptions(flags: ParsedFlags): SchedulerOptions {

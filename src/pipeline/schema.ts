@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { MAX_ALIGNMENT } from '../formats/bytes.js';
+import { OUTPUT_FORMAT_NAMES } from '../sinks/output-formats.js';
+import { SOURCE_FORMAT_NAMES } from '../sources/open.js';
 
 /**
  * The job file's shape. Keys are kebab-case like the command-line flags, and
@@ -27,7 +29,7 @@ const source = z
     path: text.optional().describe('a file, or a glob matching files'),
     create: z.strictObject({ data: oneOrMany.optional(), splat: oneOrMany.optional() }).optional(),
     scope: z.string().optional(),
-    format: z.enum(['irpa', 'gguf', 'safetensors', 'safetensors-index']).optional(),
+    format: z.enum(SOURCE_FORMAT_NAMES).optional(),
   })
   .refine((s) => (s.path === undefined) !== (s.create === undefined), { message: 'a source has a path or create, not both' });
 
@@ -57,7 +59,7 @@ export const SINK_KINDS = ['irpa', 'safetensors', 'gguf', 'shards', 'tar', 'devi
 
 /** What a shard set takes, in a directory or in a tar. */
 const shardKeys = {
-  format: z.enum(['irpa', 'safetensors', 'gguf']).optional(),
+  format: z.enum(OUTPUT_FORMAT_NAMES).optional(),
   'max-shard-size': size.optional(),
   'max-shard-params': z.number().int().positive().optional(),
   shards: z.number().int().min(1).max(99999).optional(),

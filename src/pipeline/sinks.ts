@@ -2,12 +2,9 @@ import { parseByteSize } from '../cli/byte-size.js';
 import { ParamflowError, UsageError } from '../errors.js';
 import type { Parameter } from '../model/parameter.js';
 import type { FilePlan } from '../sinks/file-plan.js';
-import { planGgufFile } from '../sinks/gguf-writer.js';
-import { planIrpaFile } from '../sinks/irpa-writer.js';
-import { planSafetensorsFile } from '../sinks/safetensors-writer.js';
+import { DEFAULT_OUTPUT_FORMAT, droppedMetadataNote, OUTPUT_FORMATS, planFile } from '../sinks/output-formats.js';
 import { defaultShardPrefix, type ShardPolicy } from '../sinks/shard-plan.js';
 import { planShardSet, type ShardSetOptions } from '../sinks/shard-set-writer.js';
-import { droppedMetadataNote, ggufMetadataOf, irpaMetadataOf, metadataOptions, safetensorsMetadataOf } from '../sinks/source-metadata.js';
 import type { OpenedSource } from '../sources/open.js';
 import { describePath, type DocPath } from './load.js';
 import type { JobSink } from './schema.js';
@@ -34,9 +31,10 @@ export function sinkKind(sink: JobSink): SinkKind {
 
 /** The note a sink's planned files earn for the sources' metadata they leave out (IRPA without tensor metadata). */
 export function droppedMetadataOf(sink: JobSink, sources: OpenedSource[]): string | undefined {
-  const spec = sink.irpa ?? sink.shards ?? sink.tar;
-  const format = sink.irpa ? 'irpa' : (sink.shards ?? sink.tar)?.format ?? 'irpa';
-  return spec ? droppedMetadataNote(format, spec['tensor-metadata'] ?? false, sources, 'tensor-metadata: true') : undefined;
+  const spec = sink.irpa ?? sink.safetensors ?? sink.gguf ?? sink.shards ?? sink.tar;
+  if (!spec) return undefined;
+  const format = sink.irpa ? 'irpa' : sink.safetensors ? 'safetensors' : sink.gguf ? 'gguf' : ((sink.shards ?? sink.tar)!.format ?? DEFAULT_OUTPUT_FORMAT);
+  return droppedMetadataNote(format, { tensorMetadata: 'tensor-metadata' in spec ? spec['tensor-metadata'] : false }, sources, 'tensor-metadata: true');
 }
 
 /** Lays out a sink's files for its parameters: every check a writer makes happens here, before anything is written. */
@@ -51,15 +49,12 @@ export function planSink(
 ): PlannedSink {
   const kind = sinkKind(sink);
   try {
-    if (sink.irpa) {
-      const path = resolvePath(sink.irpa.path);
-      const tensorMetadata = sink.irpa['tensor-metadata'] ?? false;
-      const options = { alignment: sink.irpa.alignment, tensorMetadata, fileMetadata: irpaMetadataOf(sources, tensorMetadata) };
-      return { kind, target: path, parameters, files: [planIrpaFile(path, parameters, options).plan] };
-    }
-    if (sink.safetensors || sink.gguf) {
-      const path = resolvePath((sink.safetensors ?? sink.gguf)!.path);
-      return { kind, target: path, parameters, files: [planOneFile(kind as 'safetensors' | 'gguf', path, parameters, sources, (sink.safetensors ?? sink.gguf)!['raw-dtype'])] };
+    const file = sink.irpa ?? sink.safetensors ?? sink.gguf;
+    if (file) {
+      const path = resolvePath(file.path);
+      const format = kind as keyof typeof OUTPUT_FORMATS;
+      const options = { alignment: sink.irpa?.alignment, tensorMetadata: sink.irpa?.['tensor-metadata'], rawDtype: (sink.safetensors ?? sink.gguf)?.['raw-dtype'] };
+      return { kind, target: path, parameters, files: [planFile(format, path, parameters, sources, options).plan] };
     }
     if (sink.device) return { kind, target: `${sink.device.backend} device`, device: sink.device, parameters, files: [] };
     if (sink.tar) {
@@ -67,10 +62,8 @@ export function planSink(
       const split = t['max-shard-size'] !== undefined || t['max-shard-params'] !== undefined || t.shards !== undefined;
       const options = setOptions(t, split ? shardPolicy(t) : { shards: 1 }, sources, warn);
       // Unsplit, the one member is PREFIX.EXT, a plain file rather than a set of one.
-      const name = `${options.prefix}.${options.format}`;
-      const files = split
-        ? planShardSet('', parameters, options)
-        : [options.format === 'irpa' ? planIrpaFile(name, parameters, options).plan : planOneFile(options.format, name, parameters, sources, options.rawDtype)];
+      const name = `${options.prefix}.${OUTPUT_FORMATS[options.format].extension}`;
+      const files = split ? planShardSet('', parameters, options) : [OUTPUT_FORMATS[options.format].plan(name, parameters, options, options).plan];
       return { kind, target: resolvePath(t.path), tar: true, parameters, files };
     }
     const shards = sink.shards!;
@@ -87,20 +80,16 @@ export function planSink(
 
 /** A shard set's options from a `shards` or `tar` sink, keeping the sources' file metadata. */
 function setOptions(spec: Omit<NonNullable<JobSink['tar']>, 'path'>, policy: ShardPolicy, sources: OpenedSource[], warn: (message: string) => void): ShardSetOptions {
+  const format = spec.format ?? DEFAULT_OUTPUT_FORMAT;
+  const options = { rawDtype: spec['raw-dtype'], tensorMetadata: spec['tensor-metadata'] ?? false };
   return {
-    format: spec.format ?? 'irpa',
+    format,
     policy,
-    prefix: spec.prefix ?? defaultShardPrefix(spec.format ?? 'irpa', sources.map((s) => s.path)),
-    rawDtype: spec['raw-dtype'],
-    tensorMetadata: spec['tensor-metadata'] ?? false,
-    ...metadataOptions(sources, spec.format ?? 'irpa', spec['tensor-metadata'] ?? false),
+    prefix: spec.prefix ?? defaultShardPrefix(format, sources.map((s) => s.path)),
+    ...options,
+    ...OUTPUT_FORMATS[format].carry(sources, options),
     warn,
   };
-}
-
-/** One safetensors or GGUF file, keeping the sources' file metadata. */
-function planOneFile(format: 'safetensors' | 'gguf', path: string, parameters: Parameter[], sources: OpenedSource[], rawDtype: string | undefined): FilePlan {
-  return format === 'safetensors' ? planSafetensorsFile(path, parameters, { rawDtype, metadata: safetensorsMetadataOf(sources) }) : planGgufFile(path, parameters, { rawDtype, kv: ggufMetadataOf(sources) });
 }
 
 function shardPolicy(shards: Pick<NonNullable<JobSink['shards']>, 'max-shard-size' | 'max-shard-params' | 'shards'>): ShardPolicy {

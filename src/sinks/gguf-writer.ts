@@ -1,8 +1,11 @@
 import type { GgufKvInput } from '../formats/gguf/encode.js';
+import { GgufValueType } from '../formats/gguf/types.js';
 import { planGguf } from '../formats/gguf/layout.js';
 import type { Parameter } from '../model/parameter.js';
 import { writeFiles, type ContainerWriteOptions } from './container-writer.js';
 import { planContainerFile, type FilePlan } from './file-plan.js';
+import type { OutputFormat } from './output-format.js';
+import { ggufMetadataOf } from './source-metadata.js';
 import { ggufFacts } from './tensor-facts.js';
 
 export interface GgufWriterOptions extends ContainerWriteOptions {
@@ -34,3 +37,20 @@ function commonPlacement(parameters: Parameter[]): number | undefined {
   const first = parameters[0]?.placement;
   return first !== undefined && parameters.every((p) => p.placement === first) ? first : undefined;
 }
+
+/** GGUF in the output-format table: the key/values in the first file; a set's files carry llama-gguf-split's split keys. */
+export const ggufFormat: OutputFormat = {
+  extension: 'gguf',
+  summary: 'llama.cpp GGUF',
+  carry: (sources) => ({ kv: ggufMetadataOf(sources) }),
+  plan(path, parameters, options, carried, position) {
+    if (!position) return { plan: planGgufFile(path, parameters, { rawDtype: options.rawDtype, kv: carried.kv }) };
+    const split: GgufKvInput[] = [
+      // The order llama-gguf-split writes them in.
+      { key: 'split.no', type: GgufValueType.UINT16, value: position.index },
+      { key: 'split.tensors.count', type: GgufValueType.INT32, value: position.parameters },
+      { key: 'split.count', type: GgufValueType.UINT16, value: position.count },
+    ];
+    return { plan: planGgufFile(path, parameters, { rawDtype: options.rawDtype, kv: position.index === 0 ? [...(carried.kv ?? []), ...split] : split }) };
+  },
+};

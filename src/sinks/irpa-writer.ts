@@ -5,6 +5,8 @@ import { encodeTensorMetadata } from '../formats/tensor-metadata.js';
 import type { Parameter } from '../model/parameter.js';
 import { writeFiles, type ContainerWriteOptions } from './container-writer.js';
 import { planContainerFile, type FilePlan } from './file-plan.js';
+import type { OutputFormat } from './output-format.js';
+import { irpaMetadataOf } from './source-metadata.js';
 
 export interface IrpaWriterOptions extends ContainerWriteOptions {
   /** Where data is placed in storage: the next multiple of this (a power of two). Default 64. */
@@ -90,3 +92,17 @@ export async function writeIrpa(path: string, parameters: Parameter[], options: 
     },
   };
 }
+
+/** IRPA in the output-format table: the sources' metadata is kept (in a skip entry of the first file) only with tensor metadata. */
+export const irpaFormat: OutputFormat = {
+  extension: 'irpa',
+  summary: 'IREE parameter archive',
+  keepsSplats: true,
+  carry: (sources, options) => ({ fileMetadata: irpaMetadataOf(sources, options.tensorMetadata ?? false) }),
+  dropsMetadata: (options) => !options.tensorMetadata,
+  plan(path, parameters, options, carried, position) {
+    const fileMetadata = (position?.index ?? 0) === 0 ? carried.fileMetadata : undefined;
+    const archive = planIrpaFile(path, parameters, { tensorMetadata: options.tensorMetadata ?? false, alignment: options.alignment, fileMetadata });
+    return { plan: archive.plan, describe: archive.describe };
+  },
+};

@@ -1,7 +1,10 @@
+import { join } from 'node:path';
 import { planSafetensors } from '../formats/safetensors/encode.js';
 import type { Parameter } from '../model/parameter.js';
 import { writeFiles, type ContainerWriteOptions } from './container-writer.js';
-import { planContainerFile, type FilePlan } from './file-plan.js';
+import { planBytesFile, planContainerFile, type FilePlan } from './file-plan.js';
+import type { OutputFormat } from './output-format.js';
+import { safetensorsMetadataOf } from './source-metadata.js';
 import { safetensorsFacts } from './tensor-facts.js';
 
 export interface SafetensorsWriterOptions extends ContainerWriteOptions {
@@ -24,3 +27,21 @@ export function planSafetensorsFile(path: string, parameters: Parameter[], optio
 export function writeSafetensors(path: string, parameters: Parameter[], options: SafetensorsWriterOptions = {}): Promise<number> {
   return writeFiles([planSafetensorsFile(path, parameters, options)], options);
 }
+
+/** safetensors in the output-format table: `__metadata__` in every file; a set is indexed as Hugging Face indexes one. */
+export const safetensorsFormat: OutputFormat = {
+  extension: 'safetensors',
+  summary: 'Hugging Face safetensors',
+  setPrefix: 'model',
+  plainSetOfOne: true,
+  carry: (sources) => ({ metadata: safetensorsMetadataOf(sources) }),
+  plan: (path, parameters, options, carried) => ({ plan: planSafetensorsFile(path, parameters, { rawDtype: options.rawDtype, metadata: carried.metadata }) }),
+  setIndex(dir, prefix, shards) {
+    // Keys sorted, as Hugging Face writes the weight_map.
+    const entries = shards.flatMap((shard) => shard.parameters.map((p): [string, string] => [p.key, shard.name]));
+    const weightMap = Object.fromEntries(entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    const totalSize = shards.reduce((n, shard) => shard.parameters.reduce((m, p) => m + p.length, n), 0);
+    const index = JSON.stringify({ metadata: { total_size: totalSize }, weight_map: weightMap }, null, 2);
+    return planBytesFile(join(dir, `${prefix}.safetensors.index.json`), Buffer.from(`${index}\n`));
+  },
+};

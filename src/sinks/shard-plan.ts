@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
 import type { Parameter } from '../model/parameter.js';
+import { OUTPUT_FORMATS, type OutputFormatName } from './output-formats.js';
 
 export interface ShardPolicy {
   /** Bytes per shard at most (a parameter larger than this gets a shard of its own). */
@@ -72,9 +73,11 @@ export function shardName(prefix: string, index: number, count: number, extensio
  * give `Llama-3-8B`), or `model` when that leaves no usable name (standard
  * input, odd characters).
  */
-export function defaultShardPrefix(format: string, inputs: string[]): string {
+export function defaultShardPrefix(format: OutputFormatName, inputs: string[]): string {
   const first = inputs[0];
-  if (format === 'safetensors' || first === undefined || first === '-') return 'model';
+  const fixed = OUTPUT_FORMATS[format].setPrefix;
+  if (fixed) return fixed;
+  if (first === undefined || first === '-') return 'model';
   const name = basename(first)
     .replace(/\.(safetensors\.index\.json|index\.json|safetensors|gguf|irpa|tar|json|bin)$/i, '')
     .replace(/-\d{5}-of-\d{5}$/, '');

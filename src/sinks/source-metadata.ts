@@ -1,4 +1,4 @@
-import { describeDropped, encodeMetadataBlob, isEmptyMetadata, metadataToGgufKv, metadataToStrings } from '../formats/file-metadata.js';
+import { encodeMetadataBlob, isEmptyMetadata, metadataToGgufKv, metadataToStrings } from '../formats/file-metadata.js';
 import type { GgufKvInput } from '../formats/gguf/encode.js';
 import { metadataOf, type OpenedSource } from '../sources/open.js';
 
@@ -20,18 +20,4 @@ export function irpaMetadataOf(sources: OpenedSource[], tensorMetadata: boolean)
   if (!tensorMetadata) return undefined;
   const metadata = metadataOf(sources);
   return isEmptyMetadata(metadata) ? undefined : encodeMetadataBlob(metadata);
-}
-
-/** The metadata option a writer of `format` takes (GGUF key/values, safetensors `__metadata__`, the IRPA metadata entry), and only that: a vocabulary's encoding is not paid three times. */
-export function metadataOptions(sources: OpenedSource[], format: string, tensorMetadata: boolean): { kv?: GgufKvInput[]; metadata?: Record<string, string> | undefined; fileMetadata?: Uint8Array | undefined } {
-  if (format === 'gguf') return { kv: ggufMetadataOf(sources) };
-  if (format === 'safetensors') return { metadata: safetensorsMetadataOf(sources) };
-  return { fileMetadata: irpaMetadataOf(sources, tensorMetadata) };
-}
-
-/** A note on the sources' metadata an output leaves out: IRPA keeps it only with tensor metadata (`asked` says how to ask). */
-export function droppedMetadataNote(format: string, tensorMetadata: boolean, sources: OpenedSource[], asked = '--tensor-metadata'): string | undefined {
-  if (format !== 'irpa' || tensorMetadata) return undefined;
-  const dropped = describeDropped(metadataOf(sources));
-  return dropped && `${dropped} (IRPA keeps them with ${asked})`;
 }

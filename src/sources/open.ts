@@ -60,6 +60,9 @@ const readers: Record<FormatName, Reader> = {
   },
 };
 
+/** Every format paramflow reads, from the table of readers. */
+export const SOURCE_FORMAT_NAMES = Object.keys(readers) as [FormatName, ...FormatName[]];
+
 /** A parameter file inside a tar: read alone (a GGUF split's other shards are members of their own). */
 async function readMember(view: RandomAccessFile, format: 'irpa' | 'gguf' | 'safetensors', scope: string): Promise<{ parameters: Parameter[]; metadata: FileMetadata; notes: string[] }> {
   if (format !== 'gguf') return readers[format](view, scope);
