@@ -5,6 +5,7 @@ import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path';
 import { parseJob } from '../src/pipeline/load.js';
 import { runJob } from '../src/pipeline/run-job.js';
+import { IoScheduler } from '../src/scheduler/io-scheduler.js';
 import { openSource } from '../src/sources/open.js';
 import { runCli, spawnCli } from './helpers/cli.js';
 import { inTempDir, repoRoot, sharedDir } from './helpers/paths.js';
@@ -296,5 +297,30 @@ test('a job whose aliases would expand to millions of values is refused within b
     const r = spawnCli(['run', job], { nodeArgs: ['--max-old-space-size=256'], timeoutMs: 20_000 });
     t.is(r.code, 2, r.stderr);
     t.regex(r.stderr, /bad YAML: its aliases expand to 50001021 values, more than the 1000000 a job may hold/);
+  });
+});
+
+test('scheduler options have one set of limits: a job file, the command line and the library refuse the same values, each in its own words', async (t) => {
+  await inTempDir(async (dir) => {
+    const tiny = join(repoRoot, 'examples/tiny.safetensors');
+    const job = (options: string) => `sources: [{ path: ${tiny} }]\nsinks: [{ irpa: { path: ${join(dir, 'out.irpa')} } }]\noptions: { ${options} }\n`;
+    for (const [options, flag, message] of [
+      ['concurrency: 300', '--concurrency=300', /must be 1 to 256/],
+      ['chunk: 100GiB', '--chunk-size=100GiB', /must be 4KiB to 1GiB/],
+      ['budget: 1KiB', '--io-budget=1KiB', /must be 4KiB to 1TiB/],
+    ] as const) {
+      await writeFile(join(dir, 'job.yaml'), job(options));
+      const fromJob = await runCli(['run', join(dir, 'job.yaml')]);
+      t.is(fromJob.code, 2, options);
+      t.regex(fromJob.stderr, new RegExp(`job\\.yaml:3:\\d+: options\\.${options.split(':')[0]} ${options.split(': ')[1]}: ${message.source}`), options);
+      const fromFlags = await runCli(['convert', `--parameters=${tiny}`, flag, `--output=${join(dir, 'out.irpa')}`]);
+      t.is(fromFlags.code, 2, flag);
+      t.regex(fromFlags.stderr, new RegExp(`${flag}: ${message.source}`), flag);
+    }
+    t.throws(() => new IoScheduler({ concurrency: 0 }), { message: /concurrency 0: must be 1 to 256/ });
+    // Once refused by the job file alone (at most 64), a concurrency of 200 is what the command line takes.
+    await writeFile(join(dir, 'job.yaml'), job('concurrency: 200'));
+    const r = await runCli(['run', join(dir, 'job.yaml')]);
+    t.is(r.code, 0, r.stderr);
   });
 });

@@ -6,7 +6,7 @@ import { defaultShardPrefix, type ShardPolicy } from '../sinks/shard-plan.js';
 import { planShardSet, writeShardSet } from '../sinks/shard-set-writer.js';
 import { writeTarFile } from '../sinks/tar-writer.js';
 import { droppedMetadataNote, OUTPUT_FORMATS, outputFormatChoices } from '../sinks/output-formats.js';
-import { parseByteSize } from './byte-size.js';
+import { parseByteSize } from '../byte-size.js';
 import type { Command } from './command.js';
 import { EDIT_FLAGS, editOperator } from './edit-flags.js';
 import { fileOptionsOf, formatFlag, outputFormatOf, schedulerOptions, WRITER_FLAGS } from './shared-flags.js';
@@ -40,7 +40,7 @@ function policyOf(flags: ParsedFlags): ShardPolicy {
   }
   if (params !== undefined && params < 1) throw new UsageError(`--max-shard-params=${params}: must be at least 1`);
   if (shards !== undefined && (shards < 1 || shards > 99999)) throw new UsageError(`--shards=${shards}: must be 1 to 99999`);
-  return size !== undefined ? { maxShardBytes: parseByteSize('max-shard-size', size) } : params !== undefined ? { maxShardParams: params } : { shards: shards! };
+  return size !== undefined ? { maxShardBytes: parseByteSize(size, `--max-shard-size=${size}`) } : params !== undefined ? { maxShardParams: params } : { shards: shards! };
 }
 
 export const reshard: Command = {

@@ -1,8 +1,7 @@
-import { UsageError } from '../errors.js';
 import type { FileOptions } from '../sinks/output-format.js';
 import { DEFAULT_OUTPUT_FORMAT, formatOfExtension, outputFormat, outputFormatChoices, type OutputFormatName } from '../sinks/output-formats.js';
-import type { SchedulerOptions } from '../scheduler/io-scheduler.js';
-import { checkChunkBytes, parseByteSize } from './byte-size.js';
+import { parseByteSize } from '../byte-size.js';
+import { checkSchedulerOptions, type LimitedOption, type SchedulerOptions } from '../scheduler/options.js';
 import type { FlagSpec, ParsedFlags } from './flags.js';
 
 /** Flags of every command that writes parameter files. */
@@ -31,15 +30,16 @@ export const formatFlag = (help: string): FlagSpec => ({ name: 'format', kind: '
 /** The writer options the flags give. */
 export const fileOptionsOf = (flags: ParsedFlags): FileOptions => ({ rawDtype: flags.strings.get('raw-dtype'), tensorMetadata: flags.bools.get('tensor-metadata') ?? false });
 
-/** --io-budget, --chunk-size and --concurrency, where given. */
+/** The flag that sets each scheduler option. */
+const SCHEDULER_FLAGS: Record<LimitedOption, string> = { budgetBytes: 'io-budget', chunkBytes: 'chunk-size', concurrency: 'concurrency' };
+
+/** --io-budget, --chunk-size and --concurrency, where given, checked against the scheduler's limits. */
 export function schedulerOptions(flags: ParsedFlags): SchedulerOptions {
-  const budget = flags.strings.get('io-budget');
-  const chunk = flags.strings.get('chunk-size');
-  const concurrency = flags.ints.get('concurrency');
-  if (concurrency !== undefined && (concurrency < 1 || concurrency > 256)) throw new UsageError(`--concurrency=${concurrency}: must be 1 to 256`);
-  return {
-    ...(budget ? { budgetBytes: parseByteSize('io-budget', budget) } : {}),
-    ...(chunk ? { chunkBytes: checkChunkBytes(`--chunk-size=${chunk}`, parseByteSize('chunk-size', chunk)) } : {}),
-    ...(concurrency ? { concurrency } : {}),
+  const size = (option: LimitedOption) => {
+    const text = flags.strings.get(SCHEDULER_FLAGS[option]);
+    return text === undefined ? undefined : parseByteSize(text, `--${SCHEDULER_FLAGS[option]}=${text}`);
   };
+  const options = { budgetBytes: size('budgetBytes'), chunkBytes: size('chunkBytes'), concurrency: flags.ints.get('concurrency') };
+  // Named as given: `--chunk-size=100GiB`, not the byte count it came to.
+  return checkSchedulerOptions(options, (option, value) => `--${SCHEDULER_FLAGS[option]}=${flags.strings.get(SCHEDULER_FLAGS[option]) ?? value}`);
 }

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import { glob, isDynamicPattern } from 'tinyglobby';
-import { checkChunkBytes, parseByteSize } from '../cli/byte-size.js';
+import { parseByteSize } from '../byte-size.js';
 import { loadIndex, type ParameterFileRef } from '../sources/load-index.js';
 import { openDevice } from '../device/open-device.js';
 import { UsageError } from '../errors.js';
@@ -9,7 +9,8 @@ import { writeDirectoryAtomically, type DirectoryOptions } from '../io/atomic-di
 import { outputIdentity } from '../io/output-target.js';
 import { Publication } from '../io/publication.js';
 import { ParameterIndex } from '../model/parameter-index.js';
-import { IoScheduler, type SchedulerOptions } from '../scheduler/io-scheduler.js';
+import { IoScheduler } from '../scheduler/io-scheduler.js';
+import { checkSchedulerOptions, type LimitedOption, type SchedulerOptions } from '../scheduler/options.js';
 import type { ProgressState } from '../scheduler/progress.js';
 import { writeFiles } from '../sinks/container-writer.js';
 import { DeviceLoad, verifyResident, type DeviceLoadStats } from '../sinks/device-loader.js';
@@ -176,19 +177,18 @@ async function sourceRefs(source: Job['sources'][number], i: number, resolvePath
   return paths.map((p) => ({ path: p, scope: source.scope ?? '', format: source.format }));
 }
 
+/** The job's `options` key for each scheduler option. */
+const OPTION_KEYS: Record<LimitedOption, 'budget' | 'chunk' | 'concurrency'> = { budgetBytes: 'budget', chunkBytes: 'chunk', concurrency: 'concurrency' };
+
+/** The job's scheduler options, checked against the scheduler's limits and named by line and key. */
 function schedulerOptions(options: NonNullable<Job['options']>, locate: (at: DocPath) => string): SchedulerOptions {
-  const bytes = (name: 'budget' | 'chunk') => {
-    const value = options[name];
-    if (value === undefined || typeof value === 'number') return value;
-    try {
-      return parseByteSize(name, value);
-    } catch (error) {
-      throw new UsageError(`${locate(['options', name])}: options.${name}: ${(error as Error).message}`);
-    }
+  const asked = (key: string) => `${locate(['options', key])}: options.${key}`;
+  const bytes = (key: 'budget' | 'chunk') => {
+    const value = options[key];
+    return value === undefined || typeof value === 'number' ? value : parseByteSize(value, `${asked(key)}: ${value}`);
   };
-  const chunk = bytes('chunk');
-  if (chunk !== undefined) checkChunkBytes(`${locate(['options', 'chunk'])}: options.chunk`, chunk);
-  return { budgetBytes: bytes('budget'), chunkBytes: chunk, concurrency: options.concurrency, kernelCopy: options['kernel-copy'] };
+  const checked = { budgetBytes: bytes('budget'), chunkBytes: bytes('chunk'), concurrency: options.concurrency };
+  return { ...checkSchedulerOptions(checked, (option, value) => `${asked(OPTION_KEYS[option])} ${options[OPTION_KEYS[option]] ?? value}`), kernelCopy: options['kernel-copy'] };
 }
 
 /** Two sinks writing one path would overwrite each other. */

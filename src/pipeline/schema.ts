@@ -98,7 +98,7 @@ export const jobSchema = z.strictObject({
     .strictObject({
       budget: size.optional(),
       chunk: size.optional(),
-      concurrency: z.number().int().min(1).max(64).optional(),
+      concurrency: z.number().int().optional(),
       'kernel-copy': z.boolean().optional(),
       /** false: outputs are not flushed to disk (scratch outputs; a crash of the machine can lose them). */
       sync: z.boolean().optional(),

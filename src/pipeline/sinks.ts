@@ -1,4 +1,4 @@
-import { parseByteSize } from '../cli/byte-size.js';
+import { parseByteSize } from '../byte-size.js';
 import { ParamflowError, UsageError } from '../errors.js';
 import type { Parameter } from '../model/parameter.js';
 import type { FilePlan } from '../sinks/file-plan.js';
@@ -96,7 +96,7 @@ function shardPolicy(shards: Pick<NonNullable<JobSink['shards']>, 'max-shard-siz
   const size = shards['max-shard-size'];
   const given = [size, shards['max-shard-params'], shards.shards].filter((v) => v !== undefined).length;
   if (given !== 1) throw new UsageError('give one of max-shard-size, max-shard-params or shards');
-  if (size !== undefined) return { maxShardBytes: typeof size === 'number' ? size : parseByteSize('max-shard-size', size) };
+  if (size !== undefined) return { maxShardBytes: typeof size === 'number' ? size : parseByteSize(size, `max-shard-size ${size}`) };
   if (shards['max-shard-params'] !== undefined) return { maxShardParams: shards['max-shard-params'] };
   return { shards: shards.shards! };
 }

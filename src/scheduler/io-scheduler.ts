@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import PQueue from 'p-queue';
 import { Subject } from 'rxjs';
 import { FormatError, ioError } from '../errors.js';
@@ -14,35 +13,9 @@ import { groupBy } from './group-by.js';
 import { layOutRead } from './laid-out-read.js';
 import { ReleaseBehind } from './release-behind.js';
 import { planCopies, type CopyJob, type CopyPiece, type FillJob, type KernelCopyJob, type Placement, type ReadJob } from './plan.js';
+import { checkSchedulerOptions, SCHEDULER_DEFAULTS, type SchedulerOptions } from './options.js';
 
-export interface SchedulerOptions {
-  /** Bytes held in host buffers at once, at most. */
-  budgetBytes?: number;
-  /** Size of one buffered read/write (and of each pooled buffer). */
-  chunkBytes?: number;
-  /** Jobs in flight at once. */
-  concurrency?: number;
-  /**
-   * Use the kernel's copy_file_range for large file-to-file copies where
-   * available. Off by default: on ext4 with a warm cache, buffered reads and
-   * writes measured faster (bench/convert); PARAMFLOW_KERNEL_COPY=1 turns it on.
-   */
-  kernelCopy?: boolean;
-}
-
-export const SCHEDULER_DEFAULTS = {
-  budgetBytes: 64 * 2 ** 20,
-  // Buffers that stay in the CPU's caches: 2 MiB beat 8 MiB by a fifth to a
-  // quarter, and 1 MiB, both for 300 large and 100,000 small parameters
-  // (bench/convert, interleaved runs on a 2-core machine).
-  chunkBytes: 2 * 2 ** 20,
-  // Two jobs per core at most: on a 2-core machine more writers to one file
-  // only contend in the kernel (measured with bench/convert: 2 beat 4).
-  concurrency: Math.min(4, Math.max(2, availableParallelism())),
-  kernelCopyMinBytes: 4 * 2 ** 20,
-  kernelChunkBytes: 64 * 2 ** 20,
-  maxGapBytes: 64 * 2 ** 10,
-};
+export { SCHEDULER_DEFAULTS, type SchedulerOptions } from './options.js';
 
 /** A file being written: its descriptor for kernel copies and positioned writes. */
 export interface WritableTarget {
@@ -100,7 +73,9 @@ export class IoScheduler {
   /** System calls issued so far (each read, vectored read, write or kernel copy), to check batching. */
   readonly calls = { reads: 0, writes: 0 };
 
+  /** Options out of SCHEDULER_LIMITS are refused here, as p-queue refuses a bad concurrency. */
   constructor(options: SchedulerOptions = {}) {
+    checkSchedulerOptions(options);
     this.options = {
       budgetBytes: options.budgetBytes ?? SCHEDULER_DEFAULTS.budgetBytes,
       chunkBytes: options.chunkBytes ?? SCHEDULER_DEFAULTS.chunkBytes,
