@@ -7,7 +7,10 @@
  */
 export { ParameterProvider, type GatherSpan, type Ordering, type ParameterSpan, type ProviderOptions, type ScatterSpan } from './provider/parameter-provider.js';
 export { DataError, FormatError, IoError, ParamflowError, UsageError } from './errors.js';
-export type { ByteSource, FileSource, Parameter, Storage, TensorInfo } from './model/parameter.js';
+export type { ByteSource, ComputedStorage, FileSource, Parameter, Storage, TensorInfo } from './model/parameter.js';
+export { compute, inputBytes, outputBytes, type Kernel } from './kernels/kernel.js';
+export { byteSwapKernel } from './kernels/byte-swap.js';
+export { littleEndian } from './model/byte-order.js';
 export { ParameterIndex } from './model/parameter-index.js';
 export { openSource, type OpenedSource } from './sources/open.js';
 export type { GgufHeader, GgufKv, GgufTensorInfo } from './formats/gguf/decode.js';
@@ -44,7 +47,7 @@ export { planIrpaFile } from './sinks/irpa-writer.js';
 export { planSafetensorsFile } from './sinks/safetensors-writer.js';
 export { planGgufFile } from './sinks/gguf-writer.js';
 export { writeFiles, type ContainerWriteOptions } from './sinks/container-writer.js';
-export type { FilePlan } from './sinks/file-plan.js';
+export type { FilePlan, PlannedEntry } from './sinks/file-plan.js';
 export { OUTPUT_FORMATS, OUTPUT_FORMAT_NAMES, planFile, type OutputFormatName } from './sinks/output-formats.js';
 export type { CarriedMetadata, FileOptions, OutputFormat, PlannedFile, SetPosition } from './sinks/output-format.js';
 export { declaredParameters, type Declarations } from './sources/declared.js';

@@ -45,7 +45,8 @@ function planText(plan: JobPlan, dryRun: boolean): string {
       lines.push(`  ${show(file.path)}: ${file.parameterCount} parameters, ${file.totalSize} bytes`);
       for (const e of file.layout()) {
         const at = e.offset === undefined ? 'splat'.padStart(25) : `${e.offset}`.padStart(12) + ` - ${e.offset + e.length}`.padEnd(13);
-        lines.push(`    ${at} ${String(e.length).padStart(12)} ${printable(e.key)}`);
+        const computed = e.computed ? ` (${e.computed.kernel} of ${e.computed.sourceLength} source bytes)` : '';
+        lines.push(`    ${at} ${String(e.length).padStart(12)} ${printable(e.key)}${computed}`);
       }
     }
   });

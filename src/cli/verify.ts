@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { safetensorsDtypeOf } from '../formats/dtypes.js';
 import { FileCache } from '../io/file-cache.js';
 import { parameterChunks } from '../io/parameter-bytes.js';
-import { outputByteSwap } from '../model/byte-order.js';
+import { littleEndian } from '../model/byte-order.js';
 import type { Parameter } from '../model/parameter.js';
 import { applyEdits } from '../transforms/apply-edits.js';
 import { flattenScopes } from '../transforms/flatten-scopes.js';
@@ -43,7 +43,7 @@ async function sideOf(path: string): Promise<Map<string, Side>> {
 
 async function sha256(p: Parameter, files: FileCache, progress: Progress, state: { bytesDone: number; bytesTotal: number; parametersDone: number; parametersTotal: number }): Promise<string> {
   const hash = createHash('sha256');
-  for await (const chunk of parameterChunks(p, files, undefined, outputByteSwap(p))) {
+  for await (const chunk of parameterChunks(littleEndian(p), files)) {
     hash.update(chunk);
     state.bytesDone += chunk.length;
     progress.update(state);

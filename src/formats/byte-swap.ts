@@ -38,6 +38,3 @@ export function swapBytes(bytes: Uint8Array, swap: ByteSwap): void {
     for (const [offset, width] of fields) bytes.subarray(block + offset, block + offset + width).reverse();
   }
 }
-
-/** The most bytes of a swapped payload to handle at once, up to `bytes`: whole blocks, at least one. */
-export const wholeBlocks = (bytes: number, swap: ByteSwap | undefined): number => (swap ? Math.max(swap.period, bytes - (bytes % swap.period)) : bytes);

@@ -1,4 +1,4 @@
-import { swapBytes, wholeBlocks, type ByteSwap } from '../formats/byte-swap.js';
+import { compute, inPlace, inputBytes, unitsWithin } from '../kernels/kernel.js';
 import { fileRange, fillPattern, type Parameter } from '../model/parameter.js';
 import type { FileCache } from './file-cache.js';
 
@@ -19,9 +19,10 @@ export function fillWithPattern(buffer: Uint8Array, pattern: Uint8Array): Uint8A
 /**
  * A parameter's bytes in order, as views into one reused buffer: each chunk is
  * valid only until the next is asked for. Memory stays at one buffer however
- * long the parameter. With `swap`, each chunk (whole blocks) changes byte order.
+ * long the parameter (two for a kernel whose output differs in length).
+ * Computed bytes are computed.
  */
-export async function* parameterChunks(p: Parameter, files: FileCache, chunkBytes = CHUNK_BYTES, swap?: ByteSwap): AsyncGenerator<Uint8Array> {
+export async function* parameterChunks(p: Parameter, files: FileCache, chunkBytes = CHUNK_BYTES): AsyncGenerator<Uint8Array> {
   if (p.length === 0) return;
   const pattern = fillPattern(p);
   if (pattern) {
@@ -33,13 +34,14 @@ export async function* parameterChunks(p: Parameter, files: FileCache, chunkByte
   }
   const range = fileRange(p)!;
   const file = await files.get(range.path);
-  const size = wholeBlocks(chunkBytes, swap);
-  const buffer = new Uint8Array(Math.min(p.length, size));
-  for (let done = 0; done < p.length; ) {
-    const n = Math.min(buffer.length, p.length - done);
-    const chunk = await file.read(range.offset + done, n, `parameter '${p.key}'`, buffer);
-    if (swap) swapBytes(chunk, swap);
-    yield chunk;
-    done += n;
+  const kernel = p.storage.kind === 'computed' ? p.storage.kernel : undefined;
+  const step = Math.min(p.length, kernel ? unitsWithin(kernel, chunkBytes) * kernel.outputUnit : chunkBytes);
+  const input = new Uint8Array(kernel ? inputBytes(kernel, step) : step);
+  const output = kernel && !inPlace(kernel) ? new Uint8Array(step) : undefined;
+  for (let done = 0; done < p.length; done += step) {
+    const n = Math.min(step, p.length - done);
+    const read = kernel ? inputBytes(kernel, n) : n;
+    const chunk = await file.read(range.offset + (kernel ? inputBytes(kernel, done) : done), read, `parameter '${p.key}'`, input);
+    yield kernel ? compute(kernel, chunk, output) : chunk;
   }
 }

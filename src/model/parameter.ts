@@ -1,4 +1,5 @@
 import { DataError } from '../errors.js';
+import type { Kernel } from '../kernels/kernel.js';
 
 /**
  * Where a parameter's bytes come from. `file` is a byte range of a file on
@@ -18,7 +19,20 @@ export type Storage =
       offset: number;
       /** The path as the archive gives it, when it points outside the archive's directory: never read. */
       refused?: string;
-    };
+    }
+  | ComputedStorage;
+
+/**
+ * Bytes computed on the way by a kernel from `sourceLength` bytes of a file
+ * range (a byte swap, a cast, a quantizer): the parameter's length is the
+ * kernel's output, which may differ from what it reads.
+ */
+export interface ComputedStorage {
+  kind: 'computed';
+  kernel: Kernel;
+  source: FileSource;
+  sourceLength: number;
+}
 
 /** Tensor facts a source knows, kept for writers that need them (safetensors, GGUF). */
 export interface TensorInfo {
@@ -53,11 +67,12 @@ export interface Parameter {
 /** Where a parameter's bytes are, when they are in a file: for describing them, never refused. */
 export function storedRange(p: Parameter): FileSource | undefined {
   if (p.storage.kind === 'data' && p.storage.source.kind === 'file') return p.storage.source;
+  if (p.storage.kind === 'computed') return p.storage.source;
   if (p.storage.kind === 'external') return { kind: 'file', path: p.storage.path, offset: p.storage.offset };
   return undefined;
 }
 
-/** The file and absolute offset to read a parameter's bytes from, when they are in a file. */
+/** The file and absolute offset to read a parameter's bytes (or, for computed ones, its kernel's input) from, when they are in a file. */
 export function fileRange(p: Parameter): FileSource | undefined {
   if (p.storage.kind === 'external') {
     if (p.storage.refused !== undefined) {

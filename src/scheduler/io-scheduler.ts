@@ -1,7 +1,7 @@
 import PQueue from 'p-queue';
 import { Subject } from 'rxjs';
 import { FormatError, ioError } from '../errors.js';
-import { swapBytes } from '../formats/byte-swap.js';
+import { compute, inPlace, outputBytes } from '../kernels/kernel.js';
 import type { FileCache } from '../io/file-cache.js';
 import { fillWithPattern } from '../io/parameter-bytes.js';
 import { BufferPool } from './buffer-pool.js';
@@ -225,27 +225,32 @@ export class IoScheduler {
     return true;
   }
 
-  /** One read of a source range, then one vectored write per run of nearby places in each target. */
+  /**
+   * One read of a source range, then one vectored write per run of nearby
+   * places in each target. A computed range's kernel runs between the two,
+   * in place or into a second buffer.
+   */
   private async readJob(job: ReadJob, targets: WritableTarget[], files: FileCache): Promise<void> {
-    const release = await this.budget.acquire(job.length);
+    const { kernel } = job;
+    const second = kernel && !inPlace(kernel);
+    const release = await this.budget.acquire(job.length + (second ? outputBytes(kernel, job.length) : 0));
     const pooled = this.pool.take();
+    const output = second ? this.pool.take() : undefined;
     try {
       const source = await files.get(job.path);
       // Where the buffer starts in a page: lined up with the target when laid out, else with the source.
       const nudge = readJobNudge(job);
       // A file with a descriptor takes a vectored read in one call; a stream fills buffer by buffer.
       const first = job.places[0];
-      const laidBuffer = source.fd >= 0 && first ? pooled.at(first.target + nudge) : undefined;
+      const laidBuffer = source.fd >= 0 && first && !kernel ? pooled.at(first.target + nudge) : undefined;
       const laid = laidBuffer && layOutRead(job, laidBuffer, DISCARD, SCHEDULER_DEFAULTS.maxGapBytes);
       // A short vectored read (a file that shrank) goes the exact way, which names where it ended.
       if (laid && (await source.readv(laid.reads, job.offset)) === job.length) {
         this.calls.writes += 1;
-        const span = laidBuffer.subarray(0, laid.span);
-        if (job.swap) swapBytes(span, job.swap);
-        await targets[laid.file]!.write(span, laid.target);
+        await targets[laid.file]!.write(laidBuffer.subarray(0, laid.span), laid.target);
       } else {
-        const bytes = await source.read(job.offset, job.length, 'parameter data', pooled.at(job.offset - nudge));
-        if (job.swap) swapBytes(bytes, job.swap);
+        const read = await source.read(job.offset, job.length, 'parameter data', pooled.at(job.offset - nudge));
+        const bytes = kernel ? compute(kernel, read, output?.at(first?.target ?? 0)) : read;
         const writes: Promise<void>[] = [];
         for (const [file, places] of groupBy(job.places, (p) => p.file)) {
           for (const run of targetRuns(places)) writes.push(writeRun(targets[file]!, run, bytes));
@@ -258,6 +263,7 @@ export class IoScheduler {
       this.report(job.places);
     } finally {
       this.pool.give(pooled);
+      if (output) this.pool.give(output);
       release();
     }
   }
@@ -303,7 +309,7 @@ export class IoScheduler {
 /** Sources that read best in smaller pieces than the scheduler's chunk (streams), by path. */
 async function preferredReads(targets: { pieces: CopyPiece[] }[], files: FileCache): Promise<Map<string, number>> {
   const paths = new Set<string>();
-  for (const { pieces } of targets) for (const p of pieces) if (p.source.kind === 'file') paths.add(p.source.path);
+  for (const { pieces } of targets) for (const p of pieces) if (p.source.kind !== 'fill') paths.add(p.source.path);
   const preferred = new Map<string, number>();
   for (const path of paths) {
     const bytes = (await files.get(path)).preferredReadBytes;

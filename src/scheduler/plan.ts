@@ -1,4 +1,4 @@
-import { wholeBlocks, type ByteSwap } from '../formats/byte-swap.js';
+import { inputBytes, unitsWithin, type Kernel } from '../kernels/kernel.js';
 import { append } from '../append.js';
 
 /**
@@ -8,12 +8,17 @@ import { append } from '../append.js';
  * read once and written to each. Big file-to-file ranges with one
  * destination can become kernel copies; file ranges near each other in a
  * source share one read of at most `chunkBytes`; fills are packed into
- * target windows. A range whose byte order changes on the way (`swap`) is
- * read in jobs of its own, cut on its blocks, and never copied by the
- * kernel. Pure: no I/O.
+ * target windows. A computed range (a kernel makes the bytes written from
+ * the bytes read: a byte swap, a cast) is read in jobs of its own, cut on
+ * the kernel's units, and never copied by the operating system's kernel.
+ * Pure: no I/O.
  */
 
-export type PieceSource = { kind: 'file'; path: string; offset: number; swap?: ByteSwap } | { kind: 'fill'; pattern: Uint8Array };
+export type PieceSource =
+  | { kind: 'file'; path: string; offset: number }
+  | { kind: 'fill'; pattern: Uint8Array }
+  /** The piece's bytes are `kernel`'s output for the source bytes from `offset` (the piece's length is output bytes). */
+  | { kind: 'computed'; path: string; offset: number; kernel: Kernel };
 
 export interface CopyPiece {
   /** Absolute offset in the target. */
@@ -40,10 +45,12 @@ export interface ReadJob {
   kind: 'read';
   path: string;
   offset: number;
+  /** Bytes read. */
   length: number;
+  /** Where the bytes go: ranges of the read, or with a kernel, of its output. */
   places: Placement[];
-  /** The read bytes change byte order before they are written (whole blocks: the job holds one range alone). */
-  swap?: ByteSwap;
+  /** Computes the bytes written from the bytes read (whole units: the job holds one range alone). */
+  kernel?: Kernel;
 }
 
 /** A window of one target filled from patterns; bytes between pieces are written as zeros. */
@@ -86,12 +93,16 @@ export const isZeroFill = (s: PieceSource) => s.kind === 'fill' && s.pattern.eve
 
 /** The part of a piece from `skip` bytes in, `length` long. */
 export function slicePiece(piece: CopyPiece, skip: number, length: number): CopyPiece {
-  const source: PieceSource =
-    piece.source.kind === 'file'
-      ? { ...piece.source, offset: piece.source.offset + skip }
-      : // Keep a fill in phase with its pattern.
-        { kind: 'fill', pattern: rotate(piece.source.pattern, skip % piece.source.pattern.length) };
-  return { ...piece, target: piece.target + skip, length, source };
+  const { source } = piece;
+  const sliced: PieceSource =
+    source.kind === 'file'
+      ? { ...source, offset: source.offset + skip }
+      : source.kind === 'computed'
+        ? // `skip` is whole output units.
+          { ...source, offset: source.offset + inputBytes(source.kernel, skip) }
+        : // Keep a fill in phase with its pattern.
+          { kind: 'fill', pattern: rotate(source.pattern, skip % source.pattern.length) };
+  return { ...piece, target: piece.target + skip, length, source: sliced };
 }
 
 function rotate(pattern: Uint8Array, by: number): Uint8Array {
@@ -102,7 +113,8 @@ function rotate(pattern: Uint8Array, by: number): Uint8Array {
   return out;
 }
 
-type FilePiece = CopyPiece & { source: { kind: 'file'; path: string; offset: number } };
+type FilePiece = CopyPiece & { source: { kind: 'file'; path: string; offset: number } | { kind: 'computed'; path: string; offset: number; kernel: Kernel } };
+const kernelOf = (p: FilePiece): Kernel | undefined => (p.source.kind === 'computed' ? p.source.kernel : undefined);
 /** A piece with where the piece before it in its target ends. */
 type Ordered<P extends CopyPiece = CopyPiece> = { file: number; piece: P; after: number };
 
@@ -132,7 +144,7 @@ export function planCopies(targets: CopyPiece[][], options: PlanOptions): CopyJo
   const buffered: Ordered<FilePiece>[] = [];
   for (const read of reads) {
     // A range several targets need is read once for all, never copied by the kernel once per target.
-    const plain = shared.get(rangeKey(read.piece)) === 1 && !read.piece.source.swap;
+    const plain = shared.get(rangeKey(read.piece)) === 1 && !kernelOf(read.piece);
     if (plain && read.piece.length >= options.kernelCopyMinBytes) append(jobs, kernelJobs(read.file, read.piece, options.kernelChunkBytes));
     else buffered.push(read);
   }
@@ -149,8 +161,7 @@ function kernelJobs(file: number, piece: FilePiece, chunk: number): KernelCopyJo
   return jobs;
 }
 
-const sameRange = (a: FilePiece, b: FilePiece) =>
-  a.source.path === b.source.path && a.source.offset === b.source.offset && a.length === b.length && a.source.swap === b.source.swap;
+const sameRange = (a: FilePiece, b: FilePiece) => a.source.path === b.source.path && a.source.offset === b.source.offset && a.length === b.length && kernelOf(a) === kernelOf(b);
 
 /** Source ranges in file order, packed into reads of at most `chunkBytes` (or the source's own); a range read once serves every destination. */
 function planReads(reads: Ordered<FilePiece>[], options: PlanOptions): ReadJob[] {
@@ -169,17 +180,23 @@ function planReads(reads: Ordered<FilePiece>[], options: PlanOptions): ReadJob[]
     while (j < sorted.length && sameRange(sorted[j]!.piece, piece)) ++j;
     const first = i;
     i = j;
-    const { path, swap } = piece.source;
+    const { path } = piece.source;
     const most = Math.min(options.chunkBytes, options.sourceChunkBytes?.get(path) ?? Infinity);
-    // A swapped range is cut into whole blocks, each job its own.
-    const chunk = wholeBlocks(most, swap);
+    const kernel = kernelOf(piece);
+    if (kernel) {
+      if (job) jobs.push(job);
+      job = undefined;
+      append(jobs, computedJobs(sorted.slice(first, j), kernel, most));
+      continue;
+    }
+    const chunk = most;
     for (let done = 0; done < piece.length; ) {
       const offset = piece.source.offset + done;
       const end = job ? job.offset + job.length : 0;
-      const fits = !swap && job && !job.swap && job.path === path && offset >= job.offset && offset - end <= options.maxGapBytes && offset < job.offset + chunk;
+      const fits = job && job.path === path && offset >= job.offset && offset - end <= options.maxGapBytes && offset < job.offset + chunk;
       if (!fits) {
         if (job) jobs.push(job);
-        job = { kind: 'read', path, offset, length: 0, places: [], ...(swap ? { swap } : {}) };
+        job = { kind: 'read', path, offset, length: 0, places: [] };
       }
       const length = Math.min(job!.offset + chunk - offset, piece.length - done);
       for (let k = first; k < j; ++k) {
@@ -192,6 +209,23 @@ function planReads(reads: Ordered<FilePiece>[], options: PlanOptions): ReadJob[]
     }
   }
   if (job) jobs.push(job);
+  return jobs;
+}
+
+/**
+ * A computed range, to every place that needs it, as jobs of its own: each
+ * reads whole units of input whose output fits in a chunk, so input and
+ * output each fit one buffer.
+ */
+function computedJobs(destinations: Ordered<FilePiece>[], kernel: Kernel, chunkBytes: number): ReadJob[] {
+  const { piece } = destinations[0]!;
+  const step = unitsWithin(kernel, chunkBytes) * kernel.outputUnit;
+  const jobs: ReadJob[] = [];
+  for (let done = 0; done < piece.length; done += step) {
+    const length = Math.min(step, piece.length - done);
+    const places = destinations.map((d): Placement => ({ file: d.file, target: d.piece.target + done, from: 0, length, after: done === 0 ? d.after : d.piece.target + done, tag: d.piece.tag }));
+    jobs.push({ kind: 'read', path: piece.source.path, offset: piece.source.offset + inputBytes(kernel, done), length: inputBytes(kernel, length), places, kernel });
+  }
   return jobs;
 }
 

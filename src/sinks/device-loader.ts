@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import PQueue from 'p-queue';
 import type { Device, DeviceBuffer } from '../device/device.js';
 import { DataError } from '../errors.js';
-import { swapBytes, type ByteSwap } from '../formats/byte-swap.js';
 import { FileCache } from '../io/file-cache.js';
 import { parameterChunks } from '../io/parameter-bytes.js';
-import { outputByteSwap } from '../model/byte-order.js';
+import { compute, inputBytes, type Kernel } from '../kernels/kernel.js';
+import { littleEndian } from '../model/byte-order.js';
 import { fileRange, fillPattern, type Parameter } from '../model/parameter.js';
 import { BufferPool } from '../scheduler/buffer-pool.js';
 import { alignmentNudge } from '../scheduler/copy-alignment.js';
@@ -53,10 +53,13 @@ export const residentKey = (p: { scope: string; key: string }) => (p.scope === '
 interface Upload {
   place: DevicePlacement;
   at: number;
+  /** Where the staged bytes start. */
   from: number;
+  /** Bytes uploaded. */
   length: number;
-  /** The staged bytes change byte order before the upload. */
-  swap?: ByteSwap | undefined;
+  /** Computed bytes: the kernel that makes them from `staged` staged bytes. */
+  kernel?: Kernel | undefined;
+  staged: number;
 }
 interface Batch {
   reads: { path: string; offset: number; length: number; into: number }[];
@@ -143,21 +146,25 @@ export class DeviceLoad {
         batch.completes.push(p);
         continue;
       }
-      const range = fileRange(p)!;
-      const swap = outputByteSwap(p);
-      // Parts of a split parameter start on 4-byte boundaries, as device copies need, and on whole blocks when swapped.
-      const unit = swap ? leastCommonMultiple(4, swap.period) : 4;
+      // Every output is little-endian: a big-endian source's bytes are computed on the way.
+      const q = littleEndian(p);
+      const range = fileRange(q)!;
+      const kernel = q.storage.kind === 'computed' ? q.storage.kernel : undefined;
+      const staged = (bytes: number) => (kernel ? inputBytes(kernel, bytes) : bytes);
+      // Parts of a split parameter start on 4-byte boundaries, as device copies need, and on whole kernel units.
+      const unit = kernel ? leastCommonMultiple(4, kernel.outputUnit) : 4;
       for (let done = 0; done < p.length; ) {
-        let room = chunkBytes - batch.used;
+        // Output bytes whose input fits the staging buffer's room, and which fit one buffer themselves.
+        let room = kernel ? Math.min(chunkBytes, Math.floor((chunkBytes - batch.used) / kernel.inputUnit) * kernel.outputUnit) : chunkBytes - batch.used;
         if (p.length - done > room) room -= room % unit;
         if (room <= 0) {
           next();
           continue;
         }
         const length = Math.min(room, p.length - done);
-        batch.reads.push({ path: range.path, offset: range.offset + done, length, into: batch.used });
-        batch.uploads.push({ place, at: place.offset + done, from: batch.used, length, swap });
-        batch.used += length;
+        batch.reads.push({ path: range.path, offset: range.offset + staged(done), length: staged(length), into: batch.used });
+        batch.uploads.push({ place, at: place.offset + done, from: batch.used, length, kernel, staged: staged(length) });
+        batch.used += staged(length);
         done += length;
       }
       batch.completes.push(p);
@@ -173,6 +180,8 @@ export class DeviceLoad {
     const scheduler = options.scheduler ?? new IoScheduler();
     const files = new FileCache();
     const pool = new BufferPool(chunkBytes);
+    // Where a kernel whose output differs in length from its input writes it.
+    const outputs = new BufferPool(chunkBytes);
     const ring = new PQueue({ concurrency: slots });
     const batches = this.batches(chunkBytes);
     const total = this.order.reduce((n, p) => n + p.length, 0);
@@ -189,10 +198,15 @@ export class DeviceLoad {
         try {
           const staging = pooled.at(stagingResidue(batch.reads));
           await scheduler.gather(batch.reads, staging, files);
-          for (const u of batch.uploads) {
-            const bytes = staging.subarray(u.from, u.from + u.length);
-            if (u.swap) swapBytes(bytes, u.swap);
-            this.device.upload(u.place.buffer, u.at, bytes);
+          const output = batch.uploads.some((u) => u.kernel && u.staged !== u.length) ? outputs.take() : undefined;
+          try {
+            for (const u of batch.uploads) {
+              const bytes = staging.subarray(u.from, u.from + u.staged);
+              // A device copies what it is given before upload returns, so one output buffer serves the batch.
+              this.device.upload(u.place.buffer, u.at, u.kernel ? compute(u.kernel, bytes, u.staged === u.length ? undefined : output!.at(0)) : bytes);
+            }
+          } finally {
+            if (output) outputs.give(output);
           }
         } finally {
           pool.give(pooled);
@@ -274,7 +288,7 @@ export async function verifyResident(load: DeviceLoad): Promise<number> {
     for (const p of load.order) {
       const place = load.placements.get(residentKey(p))!;
       const expected = createHash('sha256');
-      for await (const chunk of parameterChunks(p, files, undefined, outputByteSwap(p))) expected.update(chunk);
+      for await (const chunk of parameterChunks(littleEndian(p), files)) expected.update(chunk);
       const want = expected.digest('hex');
       const resident = createHash('sha256');
       for (let done = 0; done < place.length; done += READ_BACK_BYTES) {

@@ -1,4 +1,4 @@
-import { outputByteSwap } from '../model/byte-order.js';
+import { littleEndian } from '../model/byte-order.js';
 import { fileRange, fillPattern, type Parameter } from '../model/parameter.js';
 import { isZeroFill, type CopyPiece, type PieceSource } from '../scheduler/plan.js';
 
@@ -24,7 +24,25 @@ export interface FilePlan {
   /** Parameters the file holds, those needing no copy included. */
   parameterCount: number;
   /** Where each parameter lies (no offset: stored without bytes, a splat), for plans shown to users. */
-  layout(): { key: string; offset: number | undefined; length: number }[];
+  layout(): PlannedEntry[];
+}
+
+export interface PlannedEntry {
+  key: string;
+  offset: number | undefined;
+  length: number;
+  /** For computed bytes: the kernel that makes them and the source bytes it reads. */
+  computed?: { kernel: string; sourceLength: number };
+}
+
+/** Where a parameter's bytes come from, as the scheduler copies them (in little-endian order, as every output holds them). */
+export function pieceSource(parameter: Parameter): PieceSource {
+  const p = littleEndian(parameter);
+  if (p.storage.kind === 'computed') {
+    const { source, kernel } = p.storage;
+    return { kind: 'computed', path: source.path, offset: source.offset, kernel };
+  }
+  return fileRange(p) ?? { kind: 'fill', pattern: fillPattern(p)! };
 }
 
 export function planContainerFile(path: string, parameters: Parameter[], layout: ContainerLayout): FilePlan {
@@ -32,15 +50,18 @@ export function planContainerFile(path: string, parameters: Parameter[], layout:
   parameters.forEach((p, i) => {
     const target = layout.offsets[i];
     if (target === undefined) return;
-    // The parameter's own source object serves the piece: 100,000 parameters need no 100,000 copies.
-    const range = fileRange(p);
-    const swap = range && outputByteSwap(p);
-    const source: PieceSource = range ? (swap ? { ...range, swap } : range) : { kind: 'fill', pattern: fillPattern(p)! };
+    // The parameter's own source object serves a plain piece: 100,000 parameters need no 100,000 copies.
+    const source = pieceSource(p);
     // The file is sized with zeros: empty and zeroed parameters need no writing.
     if (p.length === 0 || isZeroFill(source)) return;
     pieces.push({ target, length: p.length, source, tag: i });
   });
-  const entries = () => parameters.map((p, i) => ({ key: p.key, offset: layout.offsets[i], length: p.length }));
+  const entries = () =>
+    parameters.map((p, i): PlannedEntry => {
+      const { storage } = littleEndian(p);
+      const computed = storage.kind === 'computed' ? { computed: { kernel: storage.kernel.name, sourceLength: storage.sourceLength } } : {};
+      return { key: p.key, offset: layout.offsets[i], length: p.length, ...computed };
+    });
   return { path, prefix: layout.prefix, totalSize: layout.totalSize, pieces, parameterCount: parameters.length, layout: entries };
 }
 
@@ -54,7 +75,7 @@ export const payloadBytes = (plan: FilePlan) => plan.pieces.reduce((n, p) => n +
 /** The source files planned files read from (none of them may be an output). */
 export function planInputs(plans: FilePlan[]): Set<string> {
   const paths = new Set<string>();
-  for (const plan of plans) for (const p of plan.pieces) if (p.source.kind === 'file') paths.add(p.source.path);
+  for (const plan of plans) for (const p of plan.pieces) if (p.source.kind !== 'fill') paths.add(p.source.path);
   return paths;
 }
 

@@ -1,5 +1,5 @@
-import { swapBytes, wholeBlocks } from '../formats/byte-swap.js';
 import type { FileCache } from '../io/file-cache.js';
+import { compute, inputBytes, unitsWithin } from '../kernels/kernel.js';
 import { fillWithPattern } from '../io/parameter-bytes.js';
 import type { CopyPiece } from '../scheduler/plan.js';
 import type { ProgressState } from '../scheduler/progress.js';
@@ -30,24 +30,26 @@ export async function* planBytes(plan: FilePlan, files: FileCache, onPiece?: (pi
 }
 
 async function* pieceBytes(piece: CopyPiece, files: FileCache): AsyncGenerator<Uint8Array> {
-  const swap = piece.source.kind === 'file' ? piece.source.swap : undefined;
-  // Whole blocks of a payload whose byte order changes.
-  const chunk = wholeBlocks(CHUNK, swap);
-  for (let done = 0; done < piece.length; ) {
-    const n = Math.min(chunk, piece.length - done);
-    if (piece.source.kind === 'fill') {
-      // Chunks are multiples of every pattern length (1 to 16 bytes), so each starts in phase.
-      yield fillWithPattern(new Uint8Array(n), piece.source.pattern);
-    } else {
-      const file = await files.get(piece.source.path);
-      const bytes = await file.read(piece.source.offset + done, n, `${n} bytes of parameter data`);
-      if (swap) swapBytes(bytes, swap);
-      yield bytes;
+  const { source } = piece;
+  if (source.kind === 'fill') {
+    // Chunks are multiples of every pattern length (1 to 16 bytes), so each starts in phase.
+    for (let done = 0; done < piece.length; done += CHUNK) yield fillWithPattern(new Uint8Array(Math.min(CHUNK, piece.length - done)), source.pattern);
+    return;
+  }
+  const file = await files.get(source.path);
+  const kernel = source.kind === 'computed' ? source.kernel : undefined;
+  // A computed range is read in whole units of its kernel.
+  const step = kernel ? unitsWithin(kernel, CHUNK) * kernel.outputUnit : CHUNK;
+  for (let done = 0; done < piece.length; done += step) {
+    const n = Math.min(step, piece.length - done);
+    if (!kernel) {
+      yield await file.read(source.offset + done, n, `${n} bytes of parameter data`);
+      continue;
     }
-    done += n;
+    const input = await file.read(source.offset + inputBytes(kernel, done), inputBytes(kernel, n), `${inputBytes(kernel, n)} bytes of parameter data`);
+    yield compute(kernel, input);
   }
 }
-
 
 /** Running totals for planned files written piece by piece, front to back (tars, streams). */
 export function frontToBackProgress(plans: FilePlan[], onProgress: (state: ProgressState) => void): (piece: CopyPiece) => void {
