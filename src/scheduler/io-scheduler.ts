@@ -11,6 +11,7 @@ import { copyFileRange, kernelCopyAvailable } from './copy-file-range.js';
 import { fenced, type Fence } from './fence.js';
 import { groupBy } from './group-by.js';
 import { layOutRead } from './laid-out-read.js';
+import { DISCARD, readRun, runsOf, sourceRuns, targetRuns, writeRun } from './vectored-io.js';
 import { ReleaseBehind } from './release-behind.js';
 import { planCopies, type CopyJob, type CopyPiece, type FillJob, type KernelCopyJob, type Placement, type ReadJob } from './plan.js';
 import { checkSchedulerOptions, SCHEDULER_DEFAULTS, type SchedulerOptions } from './options.js';
@@ -49,11 +50,8 @@ export interface OrderedOptions {
   signal?: Fence;
 }
 
-const DISCARD = Buffer.alloc(SCHEDULER_DEFAULTS.maxGapBytes);
 /** Padding a laid-out read may add to a chunk (64-byte alignment between 2 MiB of 20 KiB parameters adds about 6 KiB). */
 const LAYOUT_SLACK_BYTES = 64 * 2 ** 10;
-/** Gaps in a target between nearby places, written as zeros so a run takes one call. Never read into. */
-const ZEROS = Buffer.alloc(SCHEDULER_DEFAULTS.maxGapBytes);
 
 /**
  * Runs batched file I/O: copies planned into large jobs, a cap on bytes held
@@ -138,11 +136,10 @@ export class IoScheduler {
       );
       const tasks: (() => Promise<void>)[] = [];
       for (const [path, list] of byFile) {
-        const pieces = list.map((s) => ({ target: s.into, length: s.length, source: { kind: 'file' as const, path, offset: s.offset } }));
-        for (const run of adjacentRuns(pieces)) {
+        for (const run of sourceRuns(list)) {
           tasks.push(async () => {
             this.calls.reads += 1;
-            await readRun(await files.get(path), run, (p) => buffer.subarray(p.target, p.target + p.length));
+            await readRun(await files.get(path), run, (s) => buffer.subarray(s.into, s.into + s.length));
           });
         }
       }
@@ -153,12 +150,8 @@ export class IoScheduler {
   /** Writes places of one buffer to ranges of a target file; ranges adjacent in the file take one vectored write. */
   scatter(buffer: Uint8Array, spans: { from: number; offset: number; length: number }[], target: WritableTarget, options: OrderedOptions = {}): Promise<void> {
     return fenced(options.wait, options.signal, async () => {
-      const runs: (typeof spans)[] = [];
-      for (const s of spans.filter((s) => s.length > 0).sort((a, b) => a.offset - b.offset)) {
-        const last = runs.at(-1)?.at(-1);
-        if (last && last.offset + last.length === s.offset && runs.at(-1)!.length < 512) runs.at(-1)!.push(s);
-        else runs.push([s]);
-      }
+      const sorted = spans.filter((s) => s.length > 0).sort((a, b) => a.offset - b.offset);
+      const runs = runsOf(sorted, (last, s) => last.offset + last.length === s.offset);
       await this.runAll(
         runs.map((run) => () => {
           this.calls.writes += 1;
@@ -325,66 +318,3 @@ function sourceRead(job: CopyJob): { job: CopyJob; path: string; offset: number;
   return [];
 }
 
-/** Places of one target in target order, grouped where the gaps between them are small enough to write as zeros. */
-function targetRuns(places: Placement[]): Placement[][] {
-  const runs: Placement[][] = [];
-  for (const p of places.sort((a, b) => a.target - b.target)) {
-    const last = runs.at(-1)?.at(-1);
-    const gap = last ? p.target - (last.target + last.length) : -1;
-    // Zeros go only into a gap no other piece lands in: `last` must be the piece just before `p`.
-    if (last && gap >= 0 && gap <= SCHEDULER_DEFAULTS.maxGapBytes && p.after === last.target + last.length) runs.at(-1)!.push(p);
-    else runs.push([p]);
-  }
-  return runs;
-}
-
-function writeRun(target: WritableTarget, run: Placement[], bytes: Uint8Array): Promise<void> {
-  const buffers: Uint8Array[] = [];
-  let cursor = run[0]!.target;
-  for (const p of run) {
-    if (p.target > cursor) buffers.push(ZEROS.subarray(0, p.target - cursor));
-    buffers.push(bytes.subarray(p.from, p.from + p.length));
-    cursor = p.target + p.length;
-  }
-  return buffers.length === 1 ? target.write(buffers[0]!, run[0]!.target) : target.writev(buffers, run[0]!.target);
-}
-
-type FilePiece = CopyPiece & { source: { kind: 'file'; path: string; offset: number } };
-
-/** Groups file pieces into runs that one read can serve: same file, in order, gaps under the limit. */
-function adjacentRuns(pieces: CopyPiece[]): FilePiece[][] {
-  const runs: FilePiece[][] = [];
-  const sorted = (pieces as FilePiece[]).slice().sort((a, b) => (a.source.path < b.source.path ? -1 : a.source.path > b.source.path ? 1 : a.source.offset - b.source.offset));
-  for (const p of sorted) {
-    const run = runs.at(-1);
-    const last = run?.at(-1);
-    const gap = last ? p.source.offset - (last.source.offset + last.length) : -1;
-    // Vectored reads take at most IOV_MAX (1024) buffers; stay well under, counting gap buffers.
-    if (run && last && last.source.path === p.source.path && gap >= 0 && gap <= SCHEDULER_DEFAULTS.maxGapBytes && run.length < 400) run.push(p);
-    else runs.push([p]);
-  }
-  return runs;
-}
-
-/** One vectored read for a run; gaps between its pieces land in a discard buffer. */
-async function readRun(file: Awaited<ReturnType<FileCache['get']>>, run: FilePiece[], place: (p: FilePiece) => Uint8Array): Promise<void> {
-  const first = run[0]!;
-  const last = run.at(-1)!;
-  const total = last.source.offset + last.length - first.source.offset;
-  if (first.source.offset + total > file.size) {
-    const bad = run.find((p) => p.source.offset + p.length > file.size)!;
-    throw new FormatError(file.path, bad.source.offset, `${bad.length} bytes at this offset run past the end of the file (${file.size} bytes)`);
-  }
-  const buffers: Uint8Array[] = [];
-  let cursor = first.source.offset;
-  for (const p of run) {
-    if (p.source.offset > cursor) buffers.push(DISCARD.subarray(0, p.source.offset - cursor));
-    buffers.push(place(p));
-    cursor = p.source.offset + p.length;
-  }
-  const read = await file.readv(buffers, first.source.offset);
-  if (read < total) {
-    // A short vectored read: finish piece by piece with exact reads (which name a shrunken file).
-    for (const p of run) await file.read(p.source.offset, p.length, `${p.length} bytes`, place(p));
-  }
-}
