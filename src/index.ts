@@ -56,7 +56,8 @@ export { runJob, type DeviceSinkResult, type JobPlan, type JobResult, type RunOp
 export type { Device, DeviceBuffer } from './device/device.js';
 export { HostBuffer, HostDevice } from './device/host-device.js';
 export { openDevice, DEVICE_BACKENDS, type DeviceBackend, type OpenDeviceOptions } from './device/open-device.js';
-export { DeviceLoad, verifyResident, residentKey, type DeviceLoadOptions, type DeviceLoadStats, type DevicePlacement } from './sinks/device-loader.js';
+export { verifyResident } from './sinks/verify-resident.js';
+export { DeviceLoad, residentKey, type DeviceLoadOptions, type DeviceLoadStats, type DevicePlacement } from './sinks/device-loader.js';
 export { writeTarFile, writeTarStream } from './sinks/tar-writer.js';
 export type { PlannedSink } from './pipeline/sinks.js';
 export { jobSchema, type Job } from './pipeline/schema.js';

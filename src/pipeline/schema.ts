@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { MAX_ALIGNMENT } from '../formats/bytes.js';
 import { OUTPUT_FORMAT_NAMES } from '../sinks/output-formats.js';
 import { SOURCE_FORMAT_NAMES } from '../sources/open.js';
+import { TRANSFORM_NAMES, TRANSFORMS, type TransformName } from '../transforms/transform-kinds.js';
 
 /**
  * The job file's shape. Keys are kebab-case like the command-line flags, and
@@ -33,20 +34,11 @@ const source = z
   })
   .refine((s) => (s.path === undefined) !== (s.create === undefined), { message: 'a source has a path or create, not both' });
 
-export const TRANSFORM_KINDS = ['exclude', 'include', 'rename', 'strip', 'splat', 'realign'] as const;
-
-/** One transform: an object with exactly one of these keys. */
+/** One transform: an object with exactly one key of the table of transforms. */
 const transform = z
-  .strictObject({
-    exclude: oneOrMany,
-    include: oneOrMany,
-    rename: z.union([oneOrMany, z.record(z.string(), text)]),
-    strip: z.union([z.literal(true), z.strictObject({ keep: oneOrMany.optional() })]),
-    splat: oneOrMany,
-    realign: z.union([z.number().int().positive(), oneOrMany]),
-  })
+  .strictObject(Object.fromEntries(TRANSFORM_NAMES.map((name) => [name, TRANSFORMS[name].schema])) as unknown as { [K in TransformName]: (typeof TRANSFORMS)[K]['schema'] })
   .partial()
-  .refine((t) => Object.keys(t).length === 1, { message: `a transform is one of: ${TRANSFORM_KINDS.join(', ')}` });
+  .refine((t) => Object.keys(t).length === 1, { message: `a transform is one of: ${TRANSFORM_NAMES.join(', ')}` });
 
 const transforms = z.array(transform).optional();
 

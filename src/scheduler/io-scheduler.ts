@@ -1,3 +1,8 @@
+// One class past 250 lines: the queue, byte budget and buffer pool are shared
+// by every way it moves bytes (planned copies with their three kinds of job,
+// gathers, scatters), and split apart they would each need all three. What
+// does not need them lives beside it: options.ts (limits), plan.ts (copy
+// planning), vectored-io.ts (runs, vectored reads and writes), laid-out-read.ts.
 import PQueue from 'p-queue';
 import { Subject } from 'rxjs';
 import { FormatError, ioError } from '../errors.js';

@@ -1,18 +1,16 @@
-import { createHash } from 'node:crypto';
 import PQueue from 'p-queue';
 import type { Device, DeviceBuffer } from '../device/device.js';
 import { DataError } from '../errors.js';
 import { FileCache } from '../io/file-cache.js';
-import { parameterChunks } from '../io/parameter-bytes.js';
 import { compute, inputBytes, type Kernel } from '../kernels/kernel.js';
 import { littleEndian } from '../model/byte-order.js';
+import { loadOrder } from './load-order.js';
 import { fileRange, fillPattern, type Parameter } from '../model/parameter.js';
 import { BufferPool } from '../scheduler/buffer-pool.js';
 import { alignmentNudge } from '../scheduler/copy-alignment.js';
 import { Fence } from '../scheduler/fence.js';
 import { IoScheduler } from '../scheduler/io-scheduler.js';
 import type { ProgressState } from '../scheduler/progress.js';
-import { keyPattern } from '../transforms/key-pattern.js';
 
 export interface DevicePlacement {
   buffer: DeviceBuffer;
@@ -252,55 +250,6 @@ export class DeviceLoad {
       stagingBytes: Math.min(slots, batches.length) * chunkBytes,
     };
   }
-}
-
-/** Priority keys first, in the order given (each pattern's matches in file order), then the rest. */
-function loadOrder(parameters: Parameter[], priority: string[], warn?: (message: string) => void): Parameter[] {
-  const first: Parameter[] = [];
-  const taken = new Set<Parameter>();
-  for (const text of priority) {
-    const pattern = keyPattern(text);
-    let named = false;
-    for (const p of parameters) {
-      if (!pattern.matches(p)) continue;
-      named = true;
-      if (!taken.has(p)) {
-        first.push(p);
-        taken.add(p);
-      }
-    }
-    if (!named) warn?.(`--priority=${text} names no parameter`);
-  }
-  return [...first, ...parameters.filter((p) => !taken.has(p))];
-}
-
-/** The most read back from a device at once: a parameter of 2 GiB or more is hashed in parts. */
-const READ_BACK_BYTES = 16 * 2 ** 20;
-
-/**
- * Reads every loaded parameter back from the device and compares its sha256
- * with its source's bytes (as loaded: byte order swapped where it was); the
- * first that differs is an error. Returns how many were checked.
- */
-export async function verifyResident(load: DeviceLoad): Promise<number> {
-  const files = new FileCache();
-  try {
-    for (const p of load.order) {
-      const place = load.placements.get(residentKey(p))!;
-      const expected = createHash('sha256');
-      for await (const chunk of parameterChunks(littleEndian(p), files)) expected.update(chunk);
-      const want = expected.digest('hex');
-      const resident = createHash('sha256');
-      for (let done = 0; done < place.length; done += READ_BACK_BYTES) {
-        resident.update(await load.device.read(place.buffer, place.offset + done, Math.min(READ_BACK_BYTES, place.length - done)));
-      }
-      const got = resident.digest('hex');
-      if (want !== got) throw new DataError(`parameter ${residentKey(p)} on the ${load.device.backend} device has sha256 ${got}, its source ${want}`);
-    }
-  } finally {
-    await files.closeAll();
-  }
-  return load.order.length;
 }
 
 /** Where in a page a batch's staging buffer starts: lined up with its first read's source, nudged clear of slow copies for the rest. */
