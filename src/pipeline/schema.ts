@@ -36,7 +36,7 @@ const source = z
 
 /** One transform: an object with exactly one key of the table of transforms. */
 const transform = z
-  .strictObject(Object.fromEntries(TRANSFORM_NAMES.map((name) => [name, TRANSFORMS[name].schema])) as unknown as { [K in TransformName]: (typeof TRANSFORMS)[K]['schema'] })
+  .strictObject(Object.fromEntries(TRANSFORM_NAMES.map((name) => [name, TRANSFORMS[name].schema(z)])) as unknown as Record<TransformName, z.ZodType>)
   .partial()
   .refine((t) => Object.keys(t).length === 1, { message: `a transform is one of: ${TRANSFORM_NAMES.join(', ')}` });
 

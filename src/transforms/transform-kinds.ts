@@ -1,5 +1,5 @@
 import type { OperatorFunction } from 'rxjs';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { Parameter } from '../model/parameter.js';
 import { exclude } from './exclude.js';
 import { include } from './include.js';
@@ -11,8 +11,11 @@ import { strip } from './strip.js';
 type Operator = OperatorFunction<Parameter, Parameter>;
 type Warn = (message: string) => void;
 
-const text = z.string().min(1, 'must not be empty');
-const oneOrMany = z.union([text, z.array(text).min(1)]);
+/** A rule or a list of them, in the job schema (zod is handed in: the command line need not load it). */
+const oneOrMany = (zod: typeof z) => {
+  const text = zod.string().min(1, 'must not be empty');
+  return zod.union([text, zod.array(text).min(1)]);
+};
 const list = (value: string | string[]): string[] => (Array.isArray(value) ? value : [value]);
 
 /**
@@ -25,8 +28,8 @@ export interface TransformKind {
   flag: { name: string; kind: 'list' | 'bool'; value?: string; help: string };
   /** For a bool flag: the list flag that gives its rules (`--strip` with `--keep`). */
   rulesFlag?: { name: string; value: string; help: string };
-  /** The job file's value. */
-  schema: z.ZodType;
+  /** The job file's value, built with the zod it is handed. */
+  schema(zod: typeof z): z.ZodType;
   /** The rules a job file's value stands for. */
   rules(value: unknown): string[];
   /** The operator for `rules`; a rule that does not parse is a usage error. */
@@ -55,7 +58,7 @@ export const TRANSFORMS = {
   rename: {
     flag: { name: 'rename', kind: 'list', value: 'OLD=NEW', help: 'Rename a key; /REGEX/=REPLACEMENT renames every match ($1 for captures)' },
     // A list of OLD=NEW, or a map from OLD to NEW.
-    schema: z.union([oneOrMany, z.record(z.string(), text)]),
+    schema: (zod) => zod.union([oneOrMany(zod), zod.record(zod.string(), zod.string().min(1, 'must not be empty'))]),
     rules: (value) => (typeof value === 'object' && !Array.isArray(value) ? Object.entries(value as Record<string, string>).map(([from, to]) => `${from}=${to}`) : list(value as string | string[])),
     operator: (rules, warn) => rename(rules.map(parseRenameRule), warn),
   },
@@ -63,7 +66,7 @@ export const TRANSFORMS = {
     flag: { name: 'strip', kind: 'bool', help: 'Replace every parameter with a zero splat of its size' },
     rulesFlag: { name: 'keep', value: 'KEY', help: 'With --strip: leave these parameters as they are' },
     // `true`, or the parameters to keep.
-    schema: z.union([z.literal(true), z.strictObject({ keep: oneOrMany.optional() })]),
+    schema: (zod) => zod.union([zod.literal(true), zod.strictObject({ keep: oneOrMany(zod).optional() })]),
     rules: (value) => (value === true ? [] : list((value as { keep?: string | string[] }).keep ?? [])),
     operator: (keep) => strip(keep),
   },
@@ -76,7 +79,7 @@ export const TRANSFORMS = {
   realign: {
     flag: { name: 'align', kind: 'list', value: '[KEY=]BYTES', help: 'Place data at multiples of BYTES (a power of two), for all or matching parameters' },
     // An alignment for all, or [KEY=]BYTES rules.
-    schema: z.union([z.number().int().positive(), oneOrMany]),
+    schema: (zod) => zod.union([zod.number().int().positive(), oneOrMany(zod)]),
     rules: (value) => (typeof value === 'number' ? [String(value)] : list(value as string | string[])),
     operator: (rules) => realign(rules.map(parseRealignRule)),
   },
