@@ -13,6 +13,12 @@ export interface KeyPattern {
 
 const GLOB_CHARS = /[*?[]/;
 
+// Hand-written rather than picomatch (which matched 100,000 keys no faster:
+// 6-22 ms against 6-27 ms per glob): picomatch reads names as paths, so
+// `[!qk]` would not be a negation, `?` and `[^x]` would never match `/`
+// (keys such as `encoder/layer_0/kernel` have them), and `x.bias/` would
+// match `*.bias`. Here every character is a character, as in fnmatch.
+
 export function globToRegExp(glob: string): RegExp {
   let source = '';
   for (let i = 0; i < glob.length; ++i) {
