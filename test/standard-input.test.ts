@@ -12,7 +12,7 @@ import { readSafetensorsHeader } from '../src/sources/safetensors.js';
 import { ggufFile } from './helpers/gguf-bytes.js';
 import { watchCopies } from './helpers/watch-copies.js';
 import { archiveBytes } from './helpers/irpa-bytes.js';
-import { cliPath, inTempDir } from './helpers/paths.js';
+import { cliPath, inTempDir, repoRoot } from './helpers/paths.js';
 import { safetensorsFile } from './helpers/safetensors-bytes.js';
 
 const tensors = (n: number) => Array.from({ length: n }, (_, i) => ({ name: `layers.${i}.weight`, dtype: 'F32', shape: [1000 + i], payload: randomBytes(4 * (1000 + i)) }));
@@ -197,5 +197,41 @@ test('a run killed outright while it spills standard input leaves no spill behin
     child.kill('SIGKILL');
     await closed;
     t.deepEqual(await readdir(tmp), [], 'nothing left in the temporary directory');
+  });
+});
+
+test('two jobs in one process keep their inputs apart: one finishing does not wait on the standard input another is reading', async (t) => {
+  await inTempDir(async (dir) => {
+    const streamed = safetensorsFile(tensors(40));
+    await writeFile(join(dir, 'job.yaml'), `sources: [{ path: ${join(repoRoot, 'examples/tiny.safetensors')} }]\nsinks: [{ irpa: { path: b.irpa } }]\n`);
+    // A reads standard input as a stream (its header now, its payloads later); B, a job of files, runs to its end meanwhile.
+    await writeFile(
+      join(dir, 'two.mjs'),
+      `const pf = await import(${JSON.stringify(join(repoRoot, 'dist/src/index.js'))});
+const inputs = new pf.FileCache();
+const a = await pf.openSource('-', '', undefined, inputs);
+await pf.runJob(await pf.loadJob(${JSON.stringify(join(dir, 'job.yaml'))}));
+console.log('B done');
+await pf.writeFiles([pf.planFile('safetensors', ${JSON.stringify(join(dir, 'a.safetensors'))}, a.parameters, [a], {}).plan], { inputs });
+await inputs.closeAll();
+console.log('A done');`,
+    );
+    const child = spawn(process.execPath, [join(dir, 'two.mjs')], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    const closed = new Promise((resolve) => child.on('close', resolve));
+    const cut = streamed.length - 1000;
+    child.stdin.write(streamed.subarray(0, cut));
+    // B must finish while A's stream is still open.
+    for (let i = 0; i < 200 && !stdout.includes('B done') && child.exitCode === null; ++i) await new Promise((r) => setTimeout(r, 50));
+    t.true(stdout.includes('B done'), `B finished while standard input was still open: ${stderr}`);
+    child.stdin.end(streamed.subarray(cut));
+    await closed;
+    t.true(stdout.includes('A done'), stderr);
+    await writeFile(join(dir, 'streamed.safetensors'), streamed);
+    const same = spawnSync(process.execPath, [cliPath, 'verify', join(dir, 'streamed.safetensors'), join(dir, 'a.safetensors')], { encoding: 'utf8' });
+    t.is(same.status, 0, same.stdout);
   });
 });

@@ -1,4 +1,5 @@
 import { UsageError } from '../errors.js';
+import { withInputs } from '../io/file-cache.js';
 import { resolveOutput, STANDARD_OUTPUT } from '../io/output-target.js';
 import type { Parameter } from '../model/parameter.js';
 import { IoScheduler } from '../scheduler/io-scheduler.js';
@@ -60,24 +61,27 @@ export const convert: Command = {
     const format = outputFormatOf(flags, output);
     const options = fileOptionsOf(flags);
     const scheduler = new IoScheduler(schedulerOptions(flags));
-    const { parameters, sources } = await loadEdited(inputs, edits, note);
+    // The command's inputs: standard input is read once, by the sources and then the writer.
+    return withInputs(async (files) => {
+      const { parameters, sources } = await loadEdited(inputs, edits, note, files);
 
-    const dropped = droppedMetadataNote(format, options, sources);
-    if (dropped) note(dropped);
-    const payloadBytes = parameters.reduce((n, p) => n + (p.storage.kind === 'splat' ? 0 : p.length), 0);
-    const started = performance.now();
-    const planned = planFile(format, output, parameters, sources, options);
-    const { plan } = planned;
-    const bytesCopied = await withProgress(io, 'convert', payloadBytes, (onProgress) =>
-      writeFiles([plan], { scheduler, sync: !flags.bools.get('no-sync'), ...(onProgress ? { onProgress } : {}) }),
-    );
-    // Standard output holds the file; a listing would be mixed into it.
-    if (!toStdout && (flags.bools.get('json') || !flags.bools.get('quiet'))) printWritten(io, flags, await describeWritten(planned, parameters, output, target.kind === 'stream'));
-    if (flags.bools.get('json')) {
-      const seconds = (performance.now() - started) / 1000;
-      const summary = { output, format, parameters: parameters.length, bytesCopied, fileBytes: plan.totalSize, stream: target.kind === 'stream', seconds: Number(seconds.toFixed(3)) };
-      io.out(`${JSON.stringify({ summary })}\n`);
-    }
-    return 0;
+      const dropped = droppedMetadataNote(format, options, sources);
+      if (dropped) note(dropped);
+      const payloadBytes = parameters.reduce((n, p) => n + (p.storage.kind === 'splat' ? 0 : p.length), 0);
+      const started = performance.now();
+      const planned = planFile(format, output, parameters, sources, options);
+      const { plan } = planned;
+      const bytesCopied = await withProgress(io, 'convert', payloadBytes, (onProgress) =>
+        writeFiles([plan], { scheduler, inputs: files, sync: !flags.bools.get('no-sync'), ...(onProgress ? { onProgress } : {}) }),
+      );
+      // Standard output holds the file; a listing would be mixed into it.
+      if (!toStdout && (flags.bools.get('json') || !flags.bools.get('quiet'))) printWritten(io, flags, await describeWritten(planned, parameters, output, target.kind === 'stream'));
+      if (flags.bools.get('json')) {
+        const seconds = (performance.now() - started) / 1000;
+        const summary = { output, format, parameters: parameters.length, bytesCopied, fileBytes: plan.totalSize, stream: target.kind === 'stream', seconds: Number(seconds.toFixed(3)) };
+        io.out(`${JSON.stringify({ summary })}\n`);
+      }
+      return 0;
+    });
   },
 };

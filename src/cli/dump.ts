@@ -5,7 +5,6 @@ import { outputIdentity, resolveOutput, writeStream } from '../io/output-target.
 import { FileCache } from '../io/file-cache.js';
 import { parameterChunks } from '../io/parameter-bytes.js';
 import { assertNotAnInput } from '../io/same-file.js';
-import { keepStandardInputWhole } from '../io/standard-input.js';
 import { storedRange, type Parameter } from '../model/parameter.js';
 import type { Command } from './command.js';
 import { requiredList, type FlagSpec } from './flags.js';
@@ -98,10 +97,12 @@ export const dump: Command = {
     const hash = flags.bools.get('hash') ?? false;
     const verbose = flags.bools.get('verbose') ?? false;
 
+    // The command's inputs: standard input is read by the sources, then for hashes and extracts.
+    const files = new FileCache();
     // Hashes are taken scope by scope and extracts after them: piped input named twice, or extracted from, is read out of order.
-    if (extracts.length > 0 || parameterFlags.filter((f) => parseParameterFlag(f).path === '-').length > 1) keepStandardInputWhole();
+    if (extracts.length > 0 || parameterFlags.filter((f) => parseParameterFlag(f).path === '-').length > 1) files.standardInput.keepWhole();
     const { note } = messages(io, 'dump', flags.bools.get('quiet'));
-    const { index, sources } = await loadParameterIndex(parameterFlags, note);
+    const { index, sources } = await loadParameterIndex(parameterFlags, note, files);
     for (const repeated of index.duplicates()) note(`key ${repeated}; lookups use the first`);
     const extracted = extracts.map((e) => index.lookup(e.scope, e.key));
     // Two extracts to one file (through a link, say) would leave only the last.
@@ -114,7 +115,6 @@ export const dump: Command = {
     // The listing goes above the status line, never over it.
     io = tally.progress.above(plainIO);
     if (flags.bools.get('quiet')) io = { ...io, out: () => undefined };
-    const files = new FileCache();
     try {
       if (flags.bools.get('metadata')) {
         for (const s of sources) io.out(json ? `${JSON.stringify(metadataJson(s.path, s.format, s.metadata))}\n` : metadataListing(s.path, s.format, s.metadata));

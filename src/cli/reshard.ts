@@ -1,5 +1,6 @@
 import { UsageError } from '../errors.js';
 import { writeDirectoryAtomically } from '../io/atomic-directory.js';
+import { withInputs } from '../io/file-cache.js';
 import { resolveOutput } from '../io/output-target.js';
 import { IoScheduler } from '../scheduler/io-scheduler.js';
 import { defaultShardPrefix, type ShardPolicy } from '../sinks/shard-plan.js';
@@ -66,28 +67,31 @@ and moved into place when complete; a non-empty DIR is refused unless --force.`,
     const edits = editOperator(flags, warn);
     const scheduler = new IoScheduler(schedulerOptions(flags));
 
-    const { parameters, sources } = await loadEdited(inputs, edits, note);
-    const options = fileOptionsOf(flags);
-    const sync = !flags.bools.get('no-sync');
-    const setOptions = { format, policy, prefix, scheduler, ...options, ...OUTPUT_FORMATS[format].carry(sources, options), warn, sync };
-    const dropped = droppedMetadataNote(format, options, sources);
-    if (dropped) note(dropped);
-    const payloadBytes = parameters.reduce((n, p) => n + (OUTPUT_FORMATS[format].keepsSplats && p.storage.kind === 'splat' ? 0 : p.length), 0);
-    const files = await withProgress(io, 'reshard', payloadBytes, async (onProgress) => {
-      if (output === '-' || output.endsWith('.tar')) {
-        // A tar stream of the set: standard output, or a tar file that appears when complete.
-        const plans = planShardSet('', parameters, setOptions);
-        await writeTarFile(output, plans, { sync, onProgress });
-        return plans.map((plan) => plan.path);
+    // The command's inputs: standard input is read once, by the sources and then the writer.
+    return withInputs(async (files) => {
+      const { parameters, sources } = await loadEdited(inputs, edits, note, files);
+      const options = fileOptionsOf(flags);
+      const sync = !flags.bools.get('no-sync');
+      const setOptions = { format, policy, prefix, scheduler, ...options, ...OUTPUT_FORMATS[format].carry(sources, options), warn, sync };
+      const dropped = droppedMetadataNote(format, options, sources);
+      if (dropped) note(dropped);
+      const payloadBytes = parameters.reduce((n, p) => n + (OUTPUT_FORMATS[format].keepsSplats && p.storage.kind === 'splat' ? 0 : p.length), 0);
+      const written = await withProgress(io, 'reshard', payloadBytes, async (onProgress) => {
+        if (output === '-' || output.endsWith('.tar')) {
+          // A tar stream of the set: standard output, or a tar file that appears when complete.
+          const plans = planShardSet('', parameters, setOptions);
+          await writeTarFile(output, plans, { sync, onProgress, inputs: files });
+          return plans.map((plan) => plan.path);
+        }
+        return writeDirectoryAtomically(output, flags.bools.get('force') ?? false, (dir) => writeShardSet(dir, parameters, { ...setOptions, onProgress, inputs: files }), { sync, inputs: inputFiles(sources) });
+      });
+      if (flags.bools.get('json')) {
+        const bytes = parameters.reduce((n, p) => n + p.length, 0);
+        io.out(`${JSON.stringify({ output, format, files: written, parameters: parameters.length, bytes })}\n`);
+      } else if (output !== '-' && !flags.bools.get('quiet')) {
+        for (const file of written) io.out(`${file}\n`);
       }
-      return writeDirectoryAtomically(output, flags.bools.get('force') ?? false, (dir) => writeShardSet(dir, parameters, { ...setOptions, onProgress }), { sync, inputs: inputFiles(sources) });
+      return 0;
     });
-    if (flags.bools.get('json')) {
-      const bytes = parameters.reduce((n, p) => n + p.length, 0);
-      io.out(`${JSON.stringify({ output, format, files, parameters: parameters.length, bytes })}\n`);
-    } else if (output !== '-' && !flags.bools.get('quiet')) {
-      for (const file of files) io.out(`${file}\n`);
-    }
-    return 0;
   },
 };

@@ -35,8 +35,8 @@ export type Difference =
   | { key: string; kind: 'only-in-b' }
   | { key: string; kind: 'dtype' | 'shape' | 'length' | 'bytes'; a: unknown; b: unknown };
 
-async function sideOf(path: string): Promise<Map<string, Side>> {
-  const { index } = await loadParameterIndex([path]);
+async function sideOf(path: string, inputs: FileCache): Promise<Map<string, Side>> {
+  const { index } = await loadParameterIndex([path], undefined, inputs);
   const parameters = await applyEdits(index.all(), flattenScopes());
   return new Map(parameters.map((p) => [p.key, { parameter: p, dtype: p.tensor && (safetensorsDtypeOf(p.tensor.dtype) ?? p.tensor.dtype) }]));
 }
@@ -94,11 +94,19 @@ export const verify: Command = {
   positionals: { min: 2, max: 2, hint: 'name the two sets to compare: paramflow verify A B' },
   async execute(flags, io) {
     const [pathA, pathB] = flags.positionals as [string, string];
-    const [a, b] = [await sideOf(pathA), await sideOf(pathB)];
+    // Both sides' inputs: standard input, if named, is read once and kept whole (it is hashed after both are listed).
+    const files = new FileCache();
+    files.standardInput.keepWhole();
+    let a: Map<string, Side>, b: Map<string, Side>;
+    try {
+      [a, b] = [await sideOf(pathA, files), await sideOf(pathB, files)];
+    } catch (error) {
+      await files.closeAll();
+      throw error;
+    }
     const bytes = [...a].reduce((n, [k, x]) => n + (b.has(k) ? 2 * x.parameter.length : 0), 0);
     const progress = flags.bools.get('quiet') || flags.bools.get('json') ? noProgress : await progressBar(io, 'verify', bytes);
     const out = progress.above(io);
-    const files = new FileCache();
     let differences: Difference[];
     try {
       differences = await compare(a, b, progress, files);

@@ -1,3 +1,4 @@
+import { withInputs, type FileCache } from '../io/file-cache.js';
 import { mkdir } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import { glob, isDynamicPattern } from 'tinyglobby';
@@ -77,7 +78,12 @@ export interface JobResult extends JobPlan {
  * output, and writes them all in one pass over the inputs. Every output
  * appears only once all are complete.
  */
-export async function runJob(file: JobFile, options: RunOptions = {}): Promise<JobResult> {
+export function runJob(file: JobFile, options: RunOptions = {}): Promise<JobResult> {
+  // The job's own inputs: two jobs in one process never share standard input's state.
+  return withInputs((inputs) => run(file, options, inputs));
+}
+
+async function run(file: JobFile, options: RunOptions, inputs: FileCache): Promise<JobResult> {
   const { job, locate } = file;
   const warn = options.warn ?? (() => undefined);
   const variables = new Variables(file, options.sets ?? new Map(), options.env ?? process.env);
@@ -97,7 +103,7 @@ export async function runJob(file: JobFile, options: RunOptions = {}): Promise<J
       summaries.push({ name: `${file.path} sources[${i}]`, format: 'create', parameters: declared.length });
       continue;
     }
-    const opened = (await loadIndex(await sourceRefs(source, i, resolvePath, locate), options.note, index)).sources;
+    const opened = (await loadIndex(await sourceRefs(source, i, resolvePath, locate), options.note, index, inputs)).sources;
     append(sources, opened);
     append(summaries, opened.map((s) => ({ name: s.path, format: s.format, parameters: s.parameters.length })));
   }
@@ -131,28 +137,28 @@ export async function runJob(file: JobFile, options: RunOptions = {}): Promise<J
   let tarBytes = 0;
   try {
     bytesWritten = await inDirectories(fileSinks, { sync, inputs: inputFiles(sources), publication }, (files) =>
-      writeFiles(files, { scheduler, sync, publication, ...(options.onProgress ? { onProgress: options.onProgress } : {}) }),
+      writeFiles(files, { scheduler, inputs, sync, publication, ...(options.onProgress ? { onProgress: options.onProgress } : {}) }),
     );
     // A tar is written front to back, so its sinks take a pass of their own, reading every byte they hold.
-    for (const sink of planned) if (sink.tar) tarBytes += await writeTarFile(sink.target, sink.files, { sync, publication });
+    for (const sink of planned) if (sink.tar) tarBytes += await writeTarFile(sink.target, sink.files, { sync, publication, inputs });
   } catch (error) {
     await publication.discard();
     throw error;
   }
   await publication.publish();
   const devices: DeviceSinkResult[] = [];
-  for (const [i, sink] of planned.entries()) if (sink.device) devices.push({ sink: i, ...(await loadDeviceSink(sink, scheduler, warn)) });
+  for (const [i, sink] of planned.entries()) if (sink.device) devices.push({ sink: i, ...(await loadDeviceSink(sink, scheduler, inputs, warn)) });
   return { ...plan, bytesRead: scheduler.bytesRead + tarBytes, bytesWritten: bytesWritten + tarBytes, devices };
 }
 
 /** Loads a device sink's parameters, checks them if asked, and lets the device go. */
-async function loadDeviceSink(sink: PlannedSink, scheduler: IoScheduler, warn: (message: string) => void): Promise<Omit<DeviceSinkResult, 'sink'>> {
+async function loadDeviceSink(sink: PlannedSink, scheduler: IoScheduler, inputs: FileCache, warn: (message: string) => void): Promise<Omit<DeviceSinkResult, 'sink'>> {
   const { backend, priority, verify } = sink.device!;
   const device = await openDevice(backend);
   try {
-    const load = new DeviceLoad(sink.parameters, device, { scheduler, priority: priority === undefined ? [] : Array.isArray(priority) ? priority : [priority], warn });
+    const load = new DeviceLoad(sink.parameters, device, { scheduler, inputs, priority: priority === undefined ? [] : Array.isArray(priority) ? priority : [priority], warn });
     const stats = await load.done;
-    return { stats, ...(verify ? { verified: await verifyResident(load) } : {}) };
+    return { stats, ...(verify ? { verified: await verifyResident(load, inputs) } : {}) };
   } finally {
     device.destroy();
   }

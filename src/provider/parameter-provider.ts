@@ -35,6 +35,8 @@ export interface ProviderOptions extends SchedulerOptions {
   writable?: boolean;
   /** Runs the I/O; one with the options above if not given. */
   scheduler?: IoScheduler;
+  /** The inputs the parameters were opened with (standard input's state among them); fresh ones if not given. */
+  inputs?: FileCache;
 }
 
 type Resolved = { parameter: Parameter; offset: number; length: number; at: number };
@@ -47,7 +49,7 @@ type Resolved = { parameter: Parameter; offset: number; length: number; at: numb
  * fails the signal fence, so every operation waiting on it fails too.
  */
 export class ParameterProvider {
-  private readonly files = new FileCache();
+  private readonly files: FileCache;
   private readonly writers: WritableFiles | undefined;
   readonly scheduler: IoScheduler;
 
@@ -56,14 +58,16 @@ export class ParameterProvider {
     options: ProviderOptions = {},
   ) {
     this.scheduler = options.scheduler ?? new IoScheduler(options);
+    this.files = options.inputs ?? new FileCache();
     this.writers = options.writable ? new WritableFiles() : undefined;
   }
 
   /** Opens parameter files (any format, sharded sets as one), each into a scope ('' by default). */
   static async open(files: (string | { path: string; scope?: string })[], options: ProviderOptions = {}): Promise<ParameterProvider> {
     const refs = files.map((f) => (typeof f === 'string' ? { path: f, scope: '' } : { path: f.path, scope: f.scope ?? '' }));
-    const { index } = await loadIndex(refs);
-    return new ParameterProvider(index, options);
+    const inputs = options.inputs ?? new FileCache();
+    const { index } = await loadIndex(refs, undefined, undefined, inputs);
+    return new ParameterProvider(index, { ...options, inputs });
   }
 
   /** The parameter named `scope::key`, or a DataError naming what is there. */

@@ -1,7 +1,6 @@
 import { writeAllAtomically, type DurabilityOptions } from '../io/atomic-output.js';
 import { resolveOutput, writeStream, type OutputTarget } from '../io/output-target.js';
-import { FileCache } from '../io/file-cache.js';
-import { finishStandardInput } from '../io/standard-input.js';
+import { inputsOf, type FileCache } from '../io/file-cache.js';
 import { assertNotAnInput } from '../io/same-file.js';
 import { IoScheduler } from '../scheduler/io-scheduler.js';
 import type { CopyPiece } from '../scheduler/plan.js';
@@ -17,6 +16,8 @@ export interface ContainerWriteOptions extends DurabilityOptions {
   scheduler?: IoScheduler;
   /** Hears running totals of bytes and parameters written. */
   onProgress?: (state: ProgressState) => void;
+  /** The inputs the parameters were read with (standard input's state among them); the caller closes them. Fresh ones if not given. */
+  inputs?: FileCache;
 }
 
 /** Writes one planned file; it appears at `path` only once complete. Returns the payload bytes moved. */
@@ -54,7 +55,7 @@ async function writeFilesAtomically(plans: FilePlan[], options: ContainerWriteOp
   });
   const scheduler = options.scheduler ?? new IoScheduler();
   const subscription = options.onProgress && progressOf(scheduler, pieces, base).subscribe(options.onProgress);
-  const files = new FileCache();
+  const { files, done } = inputsOf(options);
   try {
     await writeAllAtomically(
       plans.map((p) => p.path),
@@ -67,24 +68,24 @@ async function writeFilesAtomically(plans: FilePlan[], options: ContainerWriteOp
         );
         // One pass over the inputs, and the last: a spilled input gives its space back behind it.
         await scheduler.copyToFiles(outputs.map((target, i) => ({ target, pieces: pieces[i]! })), files, { targetIsZeroed: true, releaseSources: true });
-        await finishStandardInput();
+        await files.finishInputs();
       },
       options,
     );
   } finally {
     subscription?.unsubscribe();
-    await files.closeAll();
+    await done();
   }
 }
 
 /** A planned file's bytes, front to back, into a stream; progress as each parameter's bytes pass. */
 async function writePlanToStream(plan: FilePlan, target: OutputTarget & { kind: 'stream' }, options: ContainerWriteOptions): Promise<void> {
-  const files = new FileCache();
+  const { files, done } = inputsOf(options);
   try {
     await writeStream(target, planBytes(plan, files, options.onProgress && frontToBackProgress([plan], options.onProgress)), plan.path);
-    await finishStandardInput();
+    await files.finishInputs();
   } finally {
-    await files.closeAll();
+    await done();
   }
 }
 

@@ -1,7 +1,7 @@
 import PQueue from 'p-queue';
 import type { Device, DeviceBuffer } from '../device/device.js';
 import { DataError } from '../errors.js';
-import { FileCache } from '../io/file-cache.js';
+import { inputsOf, type FileCache } from '../io/file-cache.js';
 import { compute, inputBytes, type Kernel } from '../kernels/kernel.js';
 import { littleEndian } from '../model/byte-order.js';
 import { loadOrder } from './load-order.js';
@@ -33,6 +33,8 @@ export interface DeviceLoadOptions {
   onProgress?: ((state: ProgressState) => void) | undefined;
   /** Hears of a priority that names no parameter. */
   warn?: ((message: string) => void) | undefined;
+  /** The inputs the parameters were read with (standard input's state among them); the caller closes them. */
+  inputs?: FileCache;
 }
 
 export interface DeviceLoadStats {
@@ -176,7 +178,7 @@ export class DeviceLoad {
     const chunkBytes = options.chunkBytes ?? 8 * 2 ** 20;
     const slots = Math.max(1, options.stagingBuffers ?? 4);
     const scheduler = options.scheduler ?? new IoScheduler();
-    const files = new FileCache();
+    const { files, done } = inputsOf(options);
     const pool = new BufferPool(chunkBytes);
     // Where a kernel whose output differs in length from its input writes it.
     const outputs = new BufferPool(chunkBytes);
@@ -240,7 +242,7 @@ export class DeviceLoad {
       throw failure;
     } finally {
       await ring.onIdle();
-      await files.closeAll();
+      await done();
     }
     return {
       parameters: this.order.length,

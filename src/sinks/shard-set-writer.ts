@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import type { FileCache } from '../io/file-cache.js';
 import type { Parameter } from '../model/parameter.js';
 import type { IoScheduler } from '../scheduler/io-scheduler.js';
 import type { ProgressState } from '../scheduler/progress.js';
@@ -23,6 +24,8 @@ export interface ShardSetOptions extends FileOptions, CarriedMetadata {
   sync?: boolean;
   /** Hears running totals of bytes and parameters written. */
   onProgress?: ((state: ProgressState) => void) | undefined;
+  /** The inputs the parameters were read with (standard input's state among them). */
+  inputs?: FileCache;
 }
 
 /**
@@ -55,6 +58,6 @@ export function planShardSet(dir: string, parameters: Parameter[], options: Shar
 export async function writeShardSet(dir: string, parameters: Parameter[], options: ShardSetOptions): Promise<string[]> {
   const plans = planShardSet(dir, parameters, options);
   await mkdir(dir, { recursive: true });
-  await writeFiles(plans, { ...(options.scheduler ? { scheduler: options.scheduler } : {}), sync: options.sync ?? true, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
+  await writeFiles(plans, { ...(options.scheduler ? { scheduler: options.scheduler } : {}), ...(options.inputs ? { inputs: options.inputs } : {}), sync: options.sync ?? true, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
   return plans.map((plan) => basename(plan.path));
 }

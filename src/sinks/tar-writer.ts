@@ -4,8 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { writeAtomically, type DurabilityOptions } from '../io/atomic-output.js';
 import { resolveOutput, writeStream } from '../io/output-target.js';
-import { FileCache } from '../io/file-cache.js';
-import { finishStandardInput } from '../io/standard-input.js';
+import { inputsOf, type FileCache } from '../io/file-cache.js';
 import { assertNotAnInput } from '../io/same-file.js';
 import { payloadBytes, planInputs, type FilePlan } from './file-plan.js';
 import { frontToBackProgress, planBytes } from './plan-bytes.js';
@@ -16,12 +15,12 @@ import type { ProgressState } from '../scheduler/progress.js';
  * metadata (mode 0644, owner 0, time 0) so the same inputs give the same
  * bytes. Memory stays at a few chunks whatever the sizes. Returns payload bytes.
  */
-export async function writeTarStream(plans: FilePlan[], out: Writable, onProgress?: (state: ProgressState) => void): Promise<number> {
+export async function writeTarStream(plans: FilePlan[], out: Writable, onProgress?: (state: ProgressState) => void, inputs?: FileCache): Promise<number> {
   const pack = tar.pack();
   const piped = pipeline(pack, out);
   // Awaited below at each step; a failure between steps must not count as unhandled.
   piped.catch(() => undefined);
-  const files = new FileCache();
+  const { files, done } = inputsOf({ inputs });
   const onPiece = onProgress && frontToBackProgress(plans, onProgress);
   try {
     for (const plan of plans) {
@@ -33,7 +32,7 @@ export async function writeTarStream(plans: FilePlan[], out: Writable, onProgres
       }
       await Promise.race([new Promise<void>((resolve) => entry.end(resolve)), piped]);
     }
-    await finishStandardInput();
+    await files.finishInputs();
     pack.finalize();
     await piped;
   } catch (error) {
@@ -41,13 +40,13 @@ export async function writeTarStream(plans: FilePlan[], out: Writable, onProgres
     await piped.catch(() => undefined);
     throw error;
   } finally {
-    await files.closeAll();
+    await done();
   }
   return plans.reduce((n, plan) => n + payloadBytes(plan), 0);
 }
 
 /** Writes planned files into a tar file that appears only once complete (or, to a FIFO or device, as a stream). */
-export async function writeTarFile(path: string, plans: FilePlan[], options: DurabilityOptions & { onProgress?: (state: ProgressState) => void } = {}): Promise<number> {
+export async function writeTarFile(path: string, plans: FilePlan[], options: DurabilityOptions & { onProgress?: (state: ProgressState) => void; inputs?: FileCache } = {}): Promise<number> {
   await assertNotAnInput(path, planInputs(plans));
   const target = await resolveOutput(path);
   if (target.kind === 'stream') {
@@ -55,7 +54,7 @@ export async function writeTarFile(path: string, plans: FilePlan[], options: Dur
     const sink = new PassThrough();
     const written = writeStream(target, sink, path);
     written.catch(() => undefined);
-    bytes = await writeTarStream(plans, sink, options.onProgress);
+    bytes = await writeTarStream(plans, sink, options.onProgress, options.inputs);
     await written;
     return bytes;
   }
@@ -70,6 +69,6 @@ export async function writeTarFile(path: string, plans: FilePlan[], options: Dur
         }, done);
       },
     });
-    return writeTarStream(plans, sink, options.onProgress);
+    return writeTarStream(plans, sink, options.onProgress, options.inputs);
   }, options);
 }

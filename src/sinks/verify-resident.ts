@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { DataError } from '../errors.js';
-import { FileCache } from '../io/file-cache.js';
+import { inputsOf, type FileCache } from '../io/file-cache.js';
 import { parameterChunks } from '../io/parameter-bytes.js';
 import { littleEndian } from '../model/byte-order.js';
 import { residentKey, type DeviceLoad } from './device-loader.js';
@@ -13,8 +13,8 @@ const READ_BACK_BYTES = 16 * 2 ** 20;
  * with its source's bytes (as loaded: byte order swapped where it was); the
  * first that differs is an error. Returns how many were checked.
  */
-export async function verifyResident(load: DeviceLoad): Promise<number> {
-  const files = new FileCache();
+export async function verifyResident(load: DeviceLoad, inputs?: FileCache): Promise<number> {
+  const { files, done } = inputsOf({ inputs });
   try {
     for (const p of load.order) {
       const place = load.placements.get(residentKey(p))!;
@@ -29,7 +29,7 @@ export async function verifyResident(load: DeviceLoad): Promise<number> {
       if (want !== got) throw new DataError(`parameter ${residentKey(p)} on the ${load.device.backend} device has sha256 ${got}, its source ${want}`);
     }
   } finally {
-    await files.closeAll();
+    await done();
   }
   return load.order.length;
 }

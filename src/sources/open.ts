@@ -9,7 +9,8 @@ import { readGgufSplitFiles, splitPosition } from './gguf-split.js';
 import { confineExternals, irpaFileMetadata, irpaParameters, readIrpaArchives } from './irpa.js';
 import { readSafetensorsHeader, safetensorsParameters } from './safetensors.js';
 import { readIndexedShards, readSafetensorsIndex } from './safetensors-index.js';
-import { openStandardInput, spillStandardInput, STANDARD_INPUT, standardInputIndexed, standardInputKeptWhole } from '../io/standard-input.js';
+import { FileCache } from '../io/file-cache.js';
+import { STANDARD_INPUT } from '../io/standard-input.js';
 import { readTarSource } from './tar.js';
 
 export interface OpenedSource {
@@ -75,9 +76,14 @@ async function readMember(view: RandomAccessFile, format: 'irpa' | 'gguf' | 'saf
 /** The metadata of several sources, as one output keeps it. */
 export const metadataOf = (sources: OpenedSource[]): FileMetadata => mergeMetadata(sources.map((s) => s.metadata));
 
-/** Opens a parameter file, telling its format by its first bytes (unless `as` names it), and lists its parameters; `-` is standard input. */
-export async function openSource(path: string, scope = '', as?: FormatName): Promise<OpenedSource> {
-  if (path === '-') return openStandardInputSource(scope, as);
+/**
+ * Opens a parameter file, telling its format by its first bytes (unless
+ * `as` names it), and lists its parameters. `-` is standard input, as
+ * `inputs` holds it: pass the FileCache the outputs will be written with,
+ * and the same one each time `-` is named, so it is read once.
+ */
+export async function openSource(path: string, scope = '', as?: FormatName, inputs = new FileCache()): Promise<OpenedSource> {
+  if (path === '-') return openStandardInputSource(scope, as, inputs);
   const file = await RandomAccessFile.open(path);
   try {
     return await readSource(file, scope, as);
@@ -99,21 +105,20 @@ async function formatOf(file: ReadableFile): Promise<FormatName> {
   return format;
 }
 
-let standardInputSource: Promise<OpenedSource> | undefined;
-
 /**
  * Standard input, read once however often it is named (each time in its
  * own scope). A tar is read whole first (as is anything, for a command that
  * asked); a bare parameter file is indexed from its header, and its
  * parameters are then read as they arrive.
  */
-async function openStandardInputSource(scope: string, as: FormatName | undefined): Promise<OpenedSource> {
-  standardInputSource ??= (async () => {
-    const file = await openStandardInput();
+async function openStandardInputSource(scope: string, as: FormatName | undefined, inputs: FileCache): Promise<OpenedSource> {
+  const stdin = inputs.standardInput;
+  const source = await stdin.once(async () => {
+    const file = await stdin.open();
     try {
       const format = as ?? (await formatOf(file));
-      if (format === 'tar' || standardInputKeptWhole()) {
-        const whole = await spillStandardInput();
+      if (format === 'tar' || stdin.keptWhole) {
+        const whole = await stdin.spill();
         try {
           return await readSource(whole, '', format);
         } finally {
@@ -126,13 +131,12 @@ async function openStandardInputSource(scope: string, as: FormatName | undefined
         const range = storedRange(p);
         return range?.path === STANDARD_INPUT ? Math.max(n, range.offset + p.length) : n;
       }, 0);
-      await standardInputIndexed(end, source.format === 'safetensors');
+      await stdin.indexed(end, source.format === 'safetensors');
       return source;
     } finally {
       await file.close();
     }
-  })();
-  const source = await standardInputSource;
+  });
   return scope === '' ? source : { ...source, parameters: source.parameters.map((p) => ({ ...p, scope })) };
 }
 
