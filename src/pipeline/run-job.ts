@@ -127,33 +127,34 @@ async function run(file: JobFile, options: RunOptions, inputs: FileCache): Promi
   await options.onPlan?.(plan);
   if (options.dryRun) return { ...plan, bytesRead: 0, bytesWritten: 0, devices: [] };
 
-  const fileSinks = planned.filter((s) => !s.device && !s.tar);
+  // File and directory sinks are written in one pass over the inputs; a tar, front to back, in a pass of its own; a device after every file is in place.
+  const onePass = planned.filter((s) => s.writes === 'file' || s.writes === 'directory');
   // Outputs may name directories that do not exist yet (build/ci/model.irpa).
-  for (const sink of planned) if (!sink.device) await mkdir(dirname(sink.target), { recursive: true });
+  for (const sink of planned) if (sink.writes !== 'device') await mkdir(dirname(sink.target), { recursive: true });
   const sync = (options.sync ?? true) && (job.options?.sync ?? true);
   // Every file, set and tar is flushed under a temporary name first; then all are moved into place.
   const publication = new Publication();
   let bytesWritten = 0;
   let tarBytes = 0;
   try {
-    bytesWritten = await inDirectories(fileSinks, { sync, inputs: inputFiles(sources), publication }, (files) =>
+    bytesWritten = await inDirectories(onePass, { sync, inputs: inputFiles(sources), publication }, (files) =>
       writeFiles(files, { scheduler, inputs, sync, publication, ...(options.onProgress ? { onProgress: options.onProgress } : {}) }),
     );
     // A tar is written front to back, so its sinks take a pass of their own, reading every byte they hold.
-    for (const sink of planned) if (sink.tar) tarBytes += await writeTarFile(sink.target, sink.files, { sync, publication, inputs });
+    for (const sink of planned) if (sink.writes === 'tar') tarBytes += await writeTarFile(sink.target, sink.files, { sync, publication, inputs });
   } catch (error) {
     await publication.discard();
     throw error;
   }
   await publication.publish();
   const devices: DeviceSinkResult[] = [];
-  for (const [i, sink] of planned.entries()) if (sink.device) devices.push({ sink: i, ...(await loadDeviceSink(sink, scheduler, inputs, warn)) });
+  for (const [i, sink] of planned.entries()) if (sink.writes === 'device') devices.push({ sink: i, ...(await loadDeviceSink(sink, scheduler, inputs, warn)) });
   return { ...plan, bytesRead: scheduler.bytesRead + tarBytes, bytesWritten: bytesWritten + tarBytes, devices };
 }
 
 /** Loads a device sink's parameters, checks them if asked, and lets the device go. */
-async function loadDeviceSink(sink: PlannedSink, scheduler: IoScheduler, inputs: FileCache, warn: (message: string) => void): Promise<Omit<DeviceSinkResult, 'sink'>> {
-  const { backend, priority, verify } = sink.device!;
+async function loadDeviceSink(sink: PlannedSink & { writes: 'device' }, scheduler: IoScheduler, inputs: FileCache, warn: (message: string) => void): Promise<Omit<DeviceSinkResult, 'sink'>> {
+  const { backend, priority, verify } = sink.device;
   const device = await openDevice(backend);
   try {
     const load = new DeviceLoad(sink.parameters, device, { scheduler, inputs, priority: priority === undefined ? [] : Array.isArray(priority) ? priority : [priority], warn });
@@ -202,9 +203,9 @@ function schedulerOptions(options: NonNullable<Job['options']>, locate: (at: Doc
 async function refuseSharedTargets(sinks: PlannedSink[], locate: (at: DocPath) => string): Promise<void> {
   const seen = new Map<string, number>();
   for (const [i, sink] of sinks.entries()) {
-    if (sink.device) continue;
+    if (sink.writes === 'device') continue;
     // A tar's files are member names, not paths. Paths are compared as the files they reach, through links.
-    const paths = await Promise.all([sink.target, ...(sink.tar ? [] : sink.files.map((f) => f.path))].map(outputIdentity));
+    const paths = await Promise.all([sink.target, ...(sink.writes === 'tar' ? [] : sink.files.map((f) => f.path))].map(outputIdentity));
     for (const path of new Set(paths)) {
       const other = seen.get(path);
       if (other !== undefined && other !== i) throw new UsageError(`${locate(['sinks', i])}: sinks[${i}] writes ${path}, as sinks[${other}] does`);
@@ -222,13 +223,13 @@ async function inDirectories(sinks: PlannedSink[], options: DirectoryOptions, wr
   const enter = async (i: number): Promise<number> => {
     if (i === sinks.length) return write(files);
     const sink = sinks[i]!;
-    if (!sink.dir) {
+    if (sink.writes !== 'directory') {
       append(files, sink.files);
       return enter(i + 1);
     }
     return writeDirectoryAtomically(
       sink.target,
-      sink.dir.force,
+      sink.force,
       async (temp) => {
         append(files, sink.files.map((f) => ({ ...f, path: join(temp, basename(f.path)) })));
         return enter(i + 1);

@@ -11,19 +11,26 @@ import type { JobSink } from './schema.js';
 
 export type SinkKind = keyof JobSink;
 
-/** A sink with its files planned: `dir` for a shard set (written as one directory), else its one file. */
-export interface PlannedSink {
+export interface PlannedCommon {
+  /** The job file's name for the sink. */
   kind: SinkKind;
-  /** The file, or the directory of a shard set. */
-  target: string;
-  dir?: { force: boolean };
-  /** For a tar sink: its files are members of the tar at `target`. */
-  tar?: boolean;
-  /** For a device sink: where to load, and how. */
-  device?: NonNullable<JobSink['device']>;
   parameters: Parameter[];
   files: FilePlan[];
 }
+
+/**
+ * A sink with its files planned, by how it is written: `file`, one file at
+ * `target`; `directory`, a shard set written into a temporary directory
+ * moved to `target` when complete; `tar`, files that are members of the tar
+ * at `target`, written front to back; `device`, parameters loaded into a
+ * device (no files). File and directory sinks share the job's one pass over
+ * the inputs.
+ */
+export type PlannedSink =
+  | (PlannedCommon & { writes: 'file'; target: string })
+  | (PlannedCommon & { writes: 'directory'; target: string; force: boolean })
+  | (PlannedCommon & { writes: 'tar'; target: string })
+  | (PlannedCommon & { writes: 'device'; target: string; device: NonNullable<JobSink['device']> });
 
 export function sinkKind(sink: JobSink): SinkKind {
   return Object.keys(sink)[0] as SinkKind;
@@ -54,9 +61,9 @@ export function planSink(
       const path = resolvePath(file.path);
       const format = kind as keyof typeof OUTPUT_FORMATS;
       const options = { alignment: sink.irpa?.alignment, tensorMetadata: sink.irpa?.['tensor-metadata'], rawDtype: (sink.safetensors ?? sink.gguf)?.['raw-dtype'] };
-      return { kind, target: path, parameters, files: [planFile(format, path, parameters, sources, options).plan] };
+      return { kind, writes: 'file', target: path, parameters, files: [planFile(format, path, parameters, sources, options).plan] };
     }
-    if (sink.device) return { kind, target: `${sink.device.backend} device`, device: sink.device, parameters, files: [] };
+    if (sink.device) return { kind, writes: 'device', target: `${sink.device.backend} device`, device: sink.device, parameters, files: [] };
     if (sink.tar) {
       const t = sink.tar;
       const split = t['max-shard-size'] !== undefined || t['max-shard-params'] !== undefined || t.shards !== undefined;
@@ -64,12 +71,12 @@ export function planSink(
       // Unsplit, the one member is PREFIX.EXT, a plain file rather than a set of one.
       const name = `${options.prefix}.${OUTPUT_FORMATS[options.format].extension}`;
       const files = split ? planShardSet('', parameters, options) : [OUTPUT_FORMATS[options.format].plan(name, parameters, options, options).plan];
-      return { kind, target: resolvePath(t.path), tar: true, parameters, files };
+      return { kind, writes: 'tar', target: resolvePath(t.path), parameters, files };
     }
     const shards = sink.shards!;
     const dir = resolvePath(shards.dir);
     const files = planShardSet(dir, parameters, setOptions(shards, shardPolicy(shards), sources, warn));
-    return { kind, target: dir, dir: { force: shards.force ?? false }, parameters, files };
+    return { kind, writes: 'directory', target: dir, force: shards.force ?? false, parameters, files };
   } catch (error) {
     if (!(error instanceof ParamflowError)) throw error;
     // A usage problem belongs to the job file; a data problem (a dtype a format cannot hold) to the data.
