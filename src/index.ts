@@ -59,7 +59,7 @@ export { openDevice, DEVICE_BACKENDS, type DeviceBackend, type OpenDeviceOptions
 export { verifyResident } from './sinks/verify-resident.js';
 export { DeviceLoad, residentKey, type DeviceLoadOptions, type DeviceLoadStats, type DevicePlacement } from './sinks/device-loader.js';
 export { writeTarFile, writeTarStream } from './sinks/tar-writer.js';
-export type { PlannedCommon, PlannedSink } from './pipeline/sinks.js';
+export type { DeviceSinkSpec, PlannedCommon, PlannedSink } from './pipeline/sinks.js';
 export { jobSchema, type Job } from './pipeline/schema.js';
 export { IoScheduler, type CopyOptions, type OrderedOptions, type ProgressEvent, type SchedulerOptions, type WritableTarget } from './scheduler/io-scheduler.js';
 export type { ByteBudget } from './scheduler/byte-budget.js';

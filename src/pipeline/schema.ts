@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MAX_ALIGNMENT } from '../formats/bytes.js';
+import { DEVICE_BACKENDS } from '../device/open-device.js';
 import { OUTPUT_FORMAT_NAMES } from '../sinks/output-formats.js';
 import { SOURCE_FORMAT_NAMES } from '../sources/open.js';
 import { TRANSFORM_NAMES, TRANSFORMS, type TransformName } from '../transforms/transform-kinds.js';
@@ -71,7 +72,7 @@ const sink = z
     tar: z.strictObject({ path: text, ...shardKeys }),
     /** Loads into device memory (after the files are written), optionally reading every parameter back. */
     device: z.strictObject({
-      backend: z.enum(['host', 'webgpu']),
+      backend: z.enum(DEVICE_BACKENDS),
       priority: oneOrMany.optional(),
       verify: z.boolean().optional(),
       transforms,

@@ -1,3 +1,4 @@
+import type { DeviceBackend } from '../device/open-device.js';
 import { parseByteSize } from '../byte-size.js';
 import { ParamflowError, UsageError } from '../errors.js';
 import type { Parameter } from '../model/parameter.js';
@@ -26,11 +27,20 @@ export interface PlannedCommon {
  * device (no files). File and directory sinks share the job's one pass over
  * the inputs.
  */
+/** Where a device sink loads, and how. */
+export interface DeviceSinkSpec {
+  backend: DeviceBackend;
+  /** Keys to load first. */
+  priority?: string | string[] | undefined;
+  /** Read every parameter back and compare. */
+  verify?: boolean | undefined;
+}
+
 export type PlannedSink =
   | (PlannedCommon & { writes: 'file'; target: string })
   | (PlannedCommon & { writes: 'directory'; target: string; force: boolean })
   | (PlannedCommon & { writes: 'tar'; target: string })
-  | (PlannedCommon & { writes: 'device'; target: string; device: NonNullable<JobSink['device']> });
+  | (PlannedCommon & { writes: 'device'; target: string; device: DeviceSinkSpec });
 
 export function sinkKind(sink: JobSink): SinkKind {
   return Object.keys(sink)[0] as SinkKind;
