@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { UsageError } from '../errors.js';
-import { writeAtomically } from '../io/atomic-output.js';
-import { outputIdentity, resolveOutput, writeStream } from '../io/output-target.js';
+import { outputIdentity } from '../io/output-target.js';
 import { FileCache } from '../io/file-cache.js';
 import { parameterChunks } from '../io/parameter-bytes.js';
 import { assertNotAnInput } from '../io/same-file.js';
 import { storedRange, type Parameter } from '../model/parameter.js';
+import { writeFiles } from '../sinks/container-writer.js';
+import { planParameterFile } from '../sinks/file-plan.js';
 import type { Command } from './command.js';
 import { requiredList, type FlagSpec } from './flags.js';
 import { scopeListing } from './listing.js';
@@ -79,10 +80,6 @@ function parseExtract(text: string): { scope: string; key: string; path: string 
   return { scope: sep < 0 ? '' : id.slice(0, sep), key: sep < 0 ? id : id.slice(sep + 2), path: text.slice(eq + 1) };
 }
 
-async function* map<T, U>(items: AsyncIterable<T>, f: (item: T) => U): AsyncGenerator<U> {
-  for await (const item of items) yield f(item);
-}
-
 export const dump: Command = {
   name: 'dump',
   summary: 'List parameters of IRPA, GGUF and safetensors files and extract them',
@@ -135,21 +132,15 @@ export const dump: Command = {
         const p = extracted[i]!;
         const id = scope === '' ? key : `${scope}::${key}`;
         if (!json) io.out(`Extracting parameter \`${printable(id)}\` (${p.length}b) to \`${printable(path)}\`...\n`);
+        // An input of the command is never written over, whichever file the parameter itself is in.
         await assertNotAnInput(path, inputs);
-        const target = await resolveOutput(path);
-        if (target.kind === 'stream') {
-          // A stream may hold a chunk past the next one: each is a copy of the reused buffer.
-          await writeStream(target, map(parameterChunks(p, files), (chunk) => (advance(tally, chunk.length), chunk.slice())), path);
-        } else {
-          await writeAtomically(path, async (out) => {
-            let at = 0;
-            for await (const chunk of parameterChunks(p, files)) {
-              await out.write(chunk, at);
-              at += chunk.length;
-              advance(tally, chunk.length);
-            }
-          });
-        }
+        // Through the scheduler, as every copy: a file appears when complete; a stream is written front to back.
+        let reported = 0;
+        const onProgress = (state: ProgressState) => {
+          advance(tally, state.bytesDone - reported);
+          reported = state.bytesDone;
+        };
+        await writeFiles([planParameterFile(path, p)], { inputs: files, onProgress, releaseSources: false });
         advance(tally, 0, true);
       }
     } finally {

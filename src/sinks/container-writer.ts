@@ -18,6 +18,8 @@ export interface ContainerWriteOptions extends DurabilityOptions {
   onProgress?: (state: ProgressState) => void;
   /** The inputs the parameters were read with (standard input's state among them); the caller closes them. Fresh ones if not given. */
   inputs?: FileCache;
+  /** Give a spilled input's space back behind the copy (default true): false when the same bytes are read again later. */
+  releaseSources?: boolean;
 }
 
 /** Writes one planned file; it appears at `path` only once complete. Returns the payload bytes moved. */
@@ -67,7 +69,7 @@ async function writeFilesAtomically(plans: FilePlan[], options: ContainerWriteOp
           }),
         );
         // One pass over the inputs, and the last: a spilled input gives its space back behind it.
-        await scheduler.copyToFiles(outputs.map((target, i) => ({ target, pieces: pieces[i]! })), files, { targetIsZeroed: true, releaseSources: true });
+        await scheduler.copyToFiles(outputs.map((target, i) => ({ target, pieces: pieces[i]! })), files, { targetIsZeroed: true, releaseSources: options.releaseSources ?? true });
         await files.finishInputs();
       },
       options,

@@ -36,8 +36,10 @@ export interface PlannedEntry {
 }
 
 /** Where a parameter's bytes come from, as the scheduler copies them (in little-endian order, as every output holds them). */
-export function pieceSource(parameter: Parameter): PieceSource {
-  const p = littleEndian(parameter);
+export const pieceSource = (p: Parameter): PieceSource => storedPieceSource(littleEndian(p));
+
+/** Where a parameter's bytes come from as it stores them (a big-endian payload as it is: what `dump --extract` writes). */
+export function storedPieceSource(p: Parameter): PieceSource {
   if (p.storage.kind === 'computed') {
     const { source, kernel } = p.storage;
     return { kind: 'computed', path: source.path, offset: source.offset, kernel };
@@ -63,6 +65,12 @@ export function planContainerFile(path: string, parameters: Parameter[], layout:
       return { key: p.key, offset: layout.offsets[i], length: p.length, ...computed };
     });
   return { path, prefix: layout.prefix, totalSize: layout.totalSize, pieces, parameterCount: parameters.length, layout: entries };
+}
+
+/** A file holding one parameter's bytes as stored, and nothing else (`dump --extract`). */
+export function planParameterFile(path: string, p: Parameter): FilePlan {
+  const pieces: CopyPiece[] = p.length === 0 ? [] : [{ target: 0, length: p.length, source: storedPieceSource(p), tag: 0 }];
+  return { path, prefix: new Uint8Array(0), totalSize: p.length, pieces, parameterCount: 1, layout: () => [{ key: p.key, offset: 0, length: p.length }] };
 }
 
 /** A file of known bytes (an index, a manifest). */
