@@ -1,4 +1,5 @@
 import test from 'ava';
+import { IoScheduler } from '../src/scheduler/io-scheduler.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -7,7 +8,7 @@ import { HostDevice } from '../src/device/host-device.js';
 import { openDevice } from '../src/device/open-device.js';
 import { FileCache } from '../src/io/file-cache.js';
 import { isSlowShift, PAGE_BYTES, pageOffsetOf } from '../src/io/page-offset.js';
-import { parameterChunks } from '../src/io/parameter-bytes.js';
+import { parameterChunks } from '../src/scheduler/parameter-chunks.js';
 import type { Parameter } from '../src/model/parameter.js';
 import { DeviceLoad, residentKey } from '../src/sinks/device-loader.js';
 import { writeIrpa } from '../src/sinks/irpa-writer.js';
@@ -22,7 +23,7 @@ const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 async function sourceHash(p: Parameter, files: FileCache): Promise<string> {
   const hash = createHash('sha256');
-  for await (const chunk of parameterChunks(p, files)) hash.update(chunk);
+  for await (const chunk of parameterChunks(p, files, new IoScheduler())) hash.update(chunk);
   return hash.digest('hex');
 }
 

@@ -1,9 +1,10 @@
 import test from 'ava';
+import { IoScheduler } from '../src/scheduler/io-scheduler.js';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EntryType } from '../src/formats/irpa/constants.js';
 import type { FileCache } from '../src/io/file-cache.js';
-import { parameterChunks } from '../src/io/parameter-bytes.js';
+import { parameterChunks } from '../src/scheduler/parameter-chunks.js';
 import { RandomAccessFile } from '../src/io/random-access-file.js';
 import type { Parameter } from '../src/model/parameter.js';
 import { writeIrpa } from '../src/sinks/irpa-writer.js';
@@ -47,7 +48,7 @@ function generate(seed: number, archives: number, perArchive: number): TestEntry
 
 async function bytesOf(p: Parameter, files: FileCache): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const chunk of parameterChunks(p, files, 1000)) chunks.push(Buffer.from(chunk));
+  for await (const chunk of parameterChunks(p, files, new IoScheduler(), 1000)) chunks.push(Buffer.from(chunk));
   return Buffer.concat(chunks);
 }
 

@@ -4,7 +4,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HostDevice } from '../src/device/host-device.js';
 import { FileCache } from '../src/io/file-cache.js';
-import { parameterChunks } from '../src/io/parameter-bytes.js';
+import { parameterChunks } from '../src/scheduler/parameter-chunks.js';
 import type { Kernel } from '../src/kernels/kernel.js';
 import type { Parameter } from '../src/model/parameter.js';
 import { IoScheduler } from '../src/scheduler/io-scheduler.js';
@@ -86,12 +86,12 @@ test('computed storage of another length than its source is written by every sin
     try {
       for (const p of fromTar.parameters) {
         const chunks: Uint8Array[] = [];
-        for await (const chunk of parameterChunks(p, files)) chunks.push(Buffer.from(chunk));
+        for await (const chunk of parameterChunks(p, files, new IoScheduler())) chunks.push(Buffer.from(chunk));
         t.true(Buffer.concat(chunks).equals(want.get(p.key)!), `tar: ${p.key}`);
       }
       // Read as a stream of its own (what verify and load --verify hash), in chunks smaller than a unit's multiple.
       const chunks: Uint8Array[] = [];
-      for await (const chunk of parameterChunks(ps[1]!, files, 4096)) chunks.push(Buffer.from(chunk));
+      for await (const chunk of parameterChunks(ps[1]!, files, new IoScheduler(), 4096)) chunks.push(Buffer.from(chunk));
       t.true(Buffer.concat(chunks).equals(want.get('computed')!), 'parameter chunks');
     } finally {
       await files.closeAll();

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { UsageError } from '../errors.js';
 import { outputIdentity } from '../io/output-target.js';
 import { FileCache } from '../io/file-cache.js';
-import { parameterChunks } from '../io/parameter-bytes.js';
+import { IoScheduler } from '../scheduler/io-scheduler.js';
+import { parameterChunks } from '../scheduler/parameter-chunks.js';
 import { assertNotAnInput } from '../io/same-file.js';
 import { storedRange, type Parameter } from '../model/parameter.js';
 import { writeFiles } from '../sinks/container-writer.js';
@@ -45,9 +46,9 @@ function advance(tally: Tally, bytes: number, parameterDone = false): void {
   tally.progress.update(tally.state);
 }
 
-async function sha256Of(p: Parameter, files: FileCache, tally: Tally): Promise<string> {
+async function sha256Of(p: Parameter, files: FileCache, scheduler: IoScheduler, tally: Tally): Promise<string> {
   const hash = createHash('sha256');
-  for await (const chunk of parameterChunks(p, files)) {
+  for await (const chunk of parameterChunks(p, files, scheduler)) {
     hash.update(chunk);
     advance(tally, chunk.length);
   }
@@ -96,6 +97,7 @@ export const dump: Command = {
 
     // The command's inputs: standard input is read by the sources, then for hashes and extracts.
     const files = new FileCache();
+    const scheduler = new IoScheduler();
     // Hashes are taken scope by scope and extracts after them: piped input named twice, or extracted from, is read out of order.
     if (extracts.length > 0 || parameterFlags.filter((f) => parseParameterFlag(f).path === '-').length > 1) files.standardInput.keepWhole();
     const { note } = messages(io, 'dump', flags.bools.get('quiet'));
@@ -121,7 +123,7 @@ export const dump: Command = {
         if (!json) io.out(scopeListing(scope, parameters));
         if (json || hash || verbose) {
           for (const p of parameters) {
-            const sha256 = hash ? await sha256Of(p, files, tally) : undefined;
+            const sha256 = hash ? await sha256Of(p, files, scheduler, tally) : undefined;
             io.out(json ? `${JSON.stringify(describeParameterJson(p, sha256))}\n` : `// ${detailLine(p, sha256)}\n`);
           }
           if (!json) io.out('\n');

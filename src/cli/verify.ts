@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { safetensorsDtypeOf } from '../formats/dtypes.js';
 import { FileCache } from '../io/file-cache.js';
-import { parameterChunks } from '../io/parameter-bytes.js';
+import { IoScheduler } from '../scheduler/io-scheduler.js';
+import { parameterChunks } from '../scheduler/parameter-chunks.js';
 import { littleEndian } from '../model/byte-order.js';
 import type { Parameter } from '../model/parameter.js';
 import { applyEdits } from '../transforms/apply-edits.js';
@@ -41,9 +42,9 @@ async function sideOf(path: string, inputs: FileCache): Promise<Map<string, Side
   return new Map(parameters.map((p) => [p.key, { parameter: p, dtype: p.tensor && (safetensorsDtypeOf(p.tensor.dtype) ?? p.tensor.dtype) }]));
 }
 
-async function sha256(p: Parameter, files: FileCache, progress: Progress, state: { bytesDone: number; bytesTotal: number; parametersDone: number; parametersTotal: number }): Promise<string> {
+async function sha256(p: Parameter, files: FileCache, scheduler: IoScheduler, progress: Progress, state: { bytesDone: number; bytesTotal: number; parametersDone: number; parametersTotal: number }): Promise<string> {
   const hash = createHash('sha256');
-  for await (const chunk of parameterChunks(littleEndian(p), files)) {
+  for await (const chunk of parameterChunks(littleEndian(p), files, scheduler)) {
     hash.update(chunk);
     state.bytesDone += chunk.length;
     progress.update(state);
@@ -54,6 +55,7 @@ async function sha256(p: Parameter, files: FileCache, progress: Progress, state:
 /** Every difference between two sets of parameters, keys of A first in A's order, then keys only in B. */
 async function compare(a: Map<string, Side>, b: Map<string, Side>, progress: Progress, files: FileCache): Promise<Difference[]> {
   const differences: Difference[] = [];
+  const scheduler = new IoScheduler();
   const both = [...a.keys()].filter((k) => b.has(k));
   const state = { bytesDone: 0, bytesTotal: both.reduce((n, k) => n + 2 * a.get(k)!.parameter.length, 0), parametersDone: 0, parametersTotal: both.length };
   for (const [key, x] of a) {
@@ -67,7 +69,7 @@ async function compare(a: Map<string, Side>, b: Map<string, Side>, progress: Pro
     if (p.tensor && q.tensor && p.tensor.shape.join() !== q.tensor.shape.join()) differences.push({ key, kind: 'shape', a: p.tensor.shape, b: q.tensor.shape });
     if (p.length !== q.length) differences.push({ key, kind: 'length', a: p.length, b: q.length });
     else {
-      const [ha, hb] = [await sha256(p, files, progress, state), await sha256(q, files, progress, state)];
+      const [ha, hb] = [await sha256(p, files, scheduler, progress, state), await sha256(q, files, scheduler, progress, state)];
       if (ha !== hb) differences.push({ key, kind: 'bytes', a: ha, b: hb });
     }
     state.parametersDone += 1;

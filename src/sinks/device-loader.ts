@@ -85,12 +85,15 @@ export class DeviceLoad {
   /** The parameters in the order they are loaded. */
   readonly order: Parameter[];
   readonly done: Promise<DeviceLoadStats>;
+  /** Reads the bytes (and reads them again to verify). */
+  readonly scheduler: IoScheduler;
 
   constructor(
     parameters: Parameter[],
     readonly device: Device,
     options: DeviceLoadOptions = {},
   ) {
+    this.scheduler = options.scheduler ?? new IoScheduler();
     this.order = loadOrder(parameters, options.priority ?? [], options.warn);
     for (const p of this.order) this.resident.set(residentKey(p), Fence.create(residentKey(p)));
     this.pack(options.arenaBytes ?? 256 * 2 ** 20);
@@ -177,7 +180,7 @@ export class DeviceLoad {
     const started = performance.now();
     const chunkBytes = options.chunkBytes ?? 8 * 2 ** 20;
     const slots = Math.max(1, options.stagingBuffers ?? 4);
-    const scheduler = options.scheduler ?? new IoScheduler();
+    const { scheduler } = this;
     const { files, done } = inputsOf(options);
     const pool = new BufferPool(chunkBytes);
     // Where a kernel whose output differs in length from its input writes it.

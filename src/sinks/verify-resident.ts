@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { DataError } from '../errors.js';
 import { inputsOf, type FileCache } from '../io/file-cache.js';
-import { parameterChunks } from '../io/parameter-bytes.js';
+import { parameterChunks } from '../scheduler/parameter-chunks.js';
 import { littleEndian } from '../model/byte-order.js';
 import { residentKey, type DeviceLoad } from './device-loader.js';
 
@@ -19,7 +19,7 @@ export async function verifyResident(load: DeviceLoad, inputs?: FileCache): Prom
     for (const p of load.order) {
       const place = load.placements.get(residentKey(p))!;
       const expected = createHash('sha256');
-      for await (const chunk of parameterChunks(littleEndian(p), files)) expected.update(chunk);
+      for await (const chunk of parameterChunks(littleEndian(p), files, load.scheduler)) expected.update(chunk);
       const want = expected.digest('hex');
       const resident = createHash('sha256');
       for (let done = 0; done < place.length; done += READ_BACK_BYTES) {
