@@ -8,6 +8,7 @@ import { HostDevice } from '../src/device/host-device.js';
 import { DeviceLoad, residentKey } from '../src/sinks/device-loader.js';
 import { verifyResident } from '../src/sinks/verify-resident.js';
 import { loadIndex } from '../src/sources/load-index.js';
+import { ParameterProvider } from '../src/provider/parameter-provider.js';
 import { runCli } from './helpers/cli.js';
 import { ggufFile } from './helpers/gguf-bytes.js';
 import { inTempDir, sharedDir } from './helpers/paths.js';
@@ -113,4 +114,22 @@ test('every ggml type\'s swap is its own inverse and stays inside its block', (t
   const q8 = Uint8Array.from({ length: 34 }, (_, i) => i);
   swapBytes(q8, ggmlByteSwap(8)!);
   t.deepEqual([...q8.subarray(0, 4)], [1, 0, 2, 3]);
+});
+
+test('the parameter provider serves big-endian payloads little-endian, whole or in spans that cut elements', async (t) => {
+  for (const [be, le] of TWINS) {
+    const [bigEndian, littleEndian] = await Promise.all([ParameterProvider.open([join(realGguf, be)]), ParameterProvider.open([join(realGguf, le)])]);
+    try {
+      const keys = littleEndian.index.all().map((p) => p.key);
+      t.deepEqual(await bigEndian.load('', keys), await littleEndian.load('', keys), be);
+      // Spans that start and end inside elements: the whole elements around them are read and swapped.
+      const key = keys.find((k) => littleEndian.parameter('', k).length > 100)!;
+      const spans = [{ key, offset: 3, length: 37, into: 0 }, { key, offset: 61, length: 2, into: 40 }];
+      const [a, b] = [new Uint8Array(42), new Uint8Array(42)];
+      await Promise.all([bigEndian.gather('', spans, a), littleEndian.gather('', spans, b)]);
+      t.deepEqual(a, b, `${be}: ${key} in spans`);
+    } finally {
+      await Promise.all([bigEndian.close(), littleEndian.close()]);
+    }
+  }
 });

@@ -1,6 +1,8 @@
 import { DataError, UsageError } from '../errors.js';
 import { FileCache } from '../io/file-cache.js';
 import { fillWithPattern } from '../io/parameter-bytes.js';
+import { compute, inputBytes } from '../kernels/kernel.js';
+import { littleEndian } from '../model/byte-order.js';
 import { fileRange, fillPattern, type Parameter } from '../model/parameter.js';
 import { describeKey, type ParameterIndex } from '../model/parameter-index.js';
 import { loadIndex } from '../sources/load-index.js';
@@ -139,8 +141,15 @@ export class ParameterProvider {
 
   private async gatherNow(scope: string, spans: GatherSpan[], target: Uint8Array): Promise<void> {
     const reads: { path: string; offset: number; length: number; into: number }[] = [];
+    const computed: Resolved[] = [];
     for (const s of spans) {
       const r = this.resolve(scope, s, s.into, target.length, 'gather');
+      // A running program sees every parameter as outputs hold it: little-endian, computed where it is.
+      const p = littleEndian(r.parameter);
+      if (p.storage.kind === 'computed') {
+        computed.push({ ...r, parameter: p });
+        continue;
+      }
       const pattern = fillPattern(r.parameter);
       if (pattern) {
         // A splat reads as its pattern, in phase with the span's start, without touching a file.
@@ -152,7 +161,19 @@ export class ParameterProvider {
       const range = fileRange(r.parameter)!;
       reads.push({ path: range.path, offset: range.offset + r.offset, length: r.length, into: r.at });
     }
-    await this.scheduler.gather(reads, target, this.files);
+    await Promise.all([this.scheduler.gather(reads, target, this.files), ...computed.map((r) => this.gatherComputed(r, target))]);
+  }
+
+  /** A span of computed bytes: the whole kernel units around it are read and computed, and the span's part copied out. */
+  private async gatherComputed(r: Resolved, target: Uint8Array): Promise<void> {
+    if (r.parameter.storage.kind !== 'computed' || r.length === 0) return;
+    const { kernel, source } = r.parameter.storage;
+    const start = r.offset - (r.offset % kernel.outputUnit);
+    const end = Math.ceil((r.offset + r.length) / kernel.outputUnit) * kernel.outputUnit;
+    const input = new Uint8Array(inputBytes(kernel, end - start));
+    await this.scheduler.gather([{ path: source.path, offset: source.offset + inputBytes(kernel, start), length: input.length, into: 0 }], input, this.files);
+    const output = compute(kernel, input);
+    target.set(output.subarray(r.offset - start, r.offset - start + r.length), r.at);
   }
 
   /** Checks a span against its parameter and the caller's buffer before any I/O. */
