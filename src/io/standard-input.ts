@@ -57,11 +57,6 @@ export class StandardInput {
   /** What reading it as a source gave, kept so that it is read once however often it is named. */
   private parsed: Promise<unknown> | undefined;
 
-  /** Whether anything has opened it. */
-  get opened(): boolean {
-    return this.stream !== undefined;
-  }
-
   async open(): Promise<ReadableFile> {
     this.stream ??= (async () => {
       if (isatty(0)) throw new UsageError('--parameters=- reads standard input, which is a terminal; pipe a file or a tar into it');

@@ -34,7 +34,8 @@ export const unitsWithin = (kernel: Kernel, bytes: number): number => Math.max(1
 
 /** Runs `kernel` over `input` into `output` (or in place), returning the output's bytes. */
 export function compute(kernel: Kernel, input: Uint8Array, output?: Uint8Array): Uint8Array {
-  const out = inPlace(kernel) && output === undefined ? input : (output ?? new Uint8Array(outputBytes(kernel, input.length))).subarray(0, outputBytes(kernel, input.length));
+  const length = outputBytes(kernel, input.length);
+  const out = output ? output.subarray(0, length) : inPlace(kernel) ? input : new Uint8Array(length);
   kernel.run(input, out);
   return out;
 }

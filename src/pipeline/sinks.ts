@@ -3,7 +3,7 @@ import { parseByteSize } from '../byte-size.js';
 import { ParamflowError, UsageError } from '../errors.js';
 import type { Parameter } from '../model/parameter.js';
 import type { FilePlan } from '../sinks/file-plan.js';
-import { DEFAULT_OUTPUT_FORMAT, droppedMetadataNote, OUTPUT_FORMATS, planFile } from '../sinks/output-formats.js';
+import { DEFAULT_OUTPUT_FORMAT, droppedMetadataNote, OUTPUT_FORMATS, planFile, type OutputFormatName } from '../sinks/output-formats.js';
 import { defaultShardPrefix, type ShardPolicy } from '../sinks/shard-plan.js';
 import { planShardSet, type ShardSetOptions } from '../sinks/shard-set-writer.js';
 import type { OpenedSource } from '../sources/open.js';
@@ -50,7 +50,9 @@ export function sinkKind(sink: JobSink): SinkKind {
 export function droppedMetadataOf(sink: JobSink, sources: OpenedSource[]): string | undefined {
   const spec = sink.irpa ?? sink.safetensors ?? sink.gguf ?? sink.shards ?? sink.tar;
   if (!spec) return undefined;
-  const format = sink.irpa ? 'irpa' : sink.safetensors ? 'safetensors' : sink.gguf ? 'gguf' : ((sink.shards ?? sink.tar)!.format ?? DEFAULT_OUTPUT_FORMAT);
+  // A file sink's kind is its format; a set names its own.
+  const set = sink.shards ?? sink.tar;
+  const format = set ? (set.format ?? DEFAULT_OUTPUT_FORMAT) : (sinkKind(sink) as OutputFormatName);
   return droppedMetadataNote(format, { tensorMetadata: 'tensor-metadata' in spec ? spec['tensor-metadata'] : false }, sources, 'tensor-metadata: true');
 }
 

@@ -84,7 +84,7 @@ async function writeFilesAtomically(plans: FilePlan[], options: ContainerWriteOp
 async function writePlanToStream(plan: FilePlan, target: OutputTarget & { kind: 'stream' }, options: ContainerWriteOptions): Promise<void> {
   const { files, done } = inputsOf(options);
   try {
-    await writeStream(target, planBytes(plan, files, options.onProgress && frontToBackProgress([plan], options.onProgress)), plan.path);
+    await writeStream(target, planBytes(plan, files, options.scheduler ?? new IoScheduler(), options.onProgress && frontToBackProgress([plan], options.onProgress)), plan.path);
     await files.finishInputs();
   } finally {
     await done();

@@ -1,5 +1,6 @@
 import { littleEndian } from '../model/byte-order.js';
-import { fileRange, fillPattern, type Parameter } from '../model/parameter.js';
+import type { Parameter } from '../model/parameter.js';
+import { storedPieceSource } from '../scheduler/parameter-chunks.js';
 import { isZeroFill, type CopyPiece, type PieceSource } from '../scheduler/plan.js';
 
 /** A file format's plan: the bytes before the payloads, and where each parameter's bytes go. */
@@ -37,15 +38,6 @@ export interface PlannedEntry {
 
 /** Where a parameter's bytes come from, as the scheduler copies them (in little-endian order, as every output holds them). */
 export const pieceSource = (p: Parameter): PieceSource => storedPieceSource(littleEndian(p));
-
-/** Where a parameter's bytes come from as it stores them (a big-endian payload as it is: what `dump --extract` writes). */
-export function storedPieceSource(p: Parameter): PieceSource {
-  if (p.storage.kind === 'computed') {
-    const { source, kernel } = p.storage;
-    return { kind: 'computed', path: source.path, offset: source.offset, kernel };
-  }
-  return fileRange(p) ?? { kind: 'fill', pattern: fillPattern(p)! };
-}
 
 export function planContainerFile(path: string, parameters: Parameter[], layout: ContainerLayout): FilePlan {
   const pieces: CopyPiece[] = [];

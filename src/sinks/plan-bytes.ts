@@ -1,6 +1,6 @@
 import type { FileCache } from '../io/file-cache.js';
-import { compute, inputBytes, unitsWithin } from '../kernels/kernel.js';
-import { fillWithPattern } from '../io/parameter-bytes.js';
+import type { IoScheduler } from '../scheduler/io-scheduler.js';
+import { sourceChunks } from '../scheduler/parameter-chunks.js';
 import type { CopyPiece } from '../scheduler/plan.js';
 import type { ProgressState } from '../scheduler/progress.js';
 import type { FilePlan } from './file-plan.js';
@@ -10,10 +10,11 @@ const CHUNK = 8 * 2 ** 20;
 /**
  * A planned file's bytes front to back: its prefix, then each piece in
  * place, zeros between. Each chunk is a fresh buffer, since a stream may
- * hold it until it is written; backpressure keeps only a few alive.
- * `onPiece` hears of each piece once its bytes are handed on.
+ * hold it until it is written; backpressure keeps only a few alive. Reads
+ * go through `scheduler`. `onPiece` hears of each piece once its bytes are
+ * handed on.
  */
-export async function* planBytes(plan: FilePlan, files: FileCache, onPiece?: (piece: CopyPiece) => void): AsyncGenerator<Uint8Array> {
+export async function* planBytes(plan: FilePlan, files: FileCache, scheduler: IoScheduler, onPiece?: (piece: CopyPiece) => void): AsyncGenerator<Uint8Array> {
   let at = 0;
   const zeros = function* (until: number) {
     for (; at < until; at += Math.min(CHUNK, until - at)) yield new Uint8Array(Math.min(CHUNK, until - at));
@@ -22,33 +23,11 @@ export async function* planBytes(plan: FilePlan, files: FileCache, onPiece?: (pi
   at = plan.prefix.length;
   for (const piece of [...plan.pieces].sort((a, b) => a.target - b.target)) {
     yield* zeros(piece.target);
-    yield* pieceBytes(piece, files);
+    yield* sourceChunks(piece.source, piece.length, files, scheduler, { chunkBytes: CHUNK, fresh: true });
     onPiece?.(piece);
     at = piece.target + piece.length;
   }
   yield* zeros(plan.totalSize);
-}
-
-async function* pieceBytes(piece: CopyPiece, files: FileCache): AsyncGenerator<Uint8Array> {
-  const { source } = piece;
-  if (source.kind === 'fill') {
-    // Chunks are multiples of every pattern length (1 to 16 bytes), so each starts in phase.
-    for (let done = 0; done < piece.length; done += CHUNK) yield fillWithPattern(new Uint8Array(Math.min(CHUNK, piece.length - done)), source.pattern);
-    return;
-  }
-  const file = await files.get(source.path);
-  const kernel = source.kind === 'computed' ? source.kernel : undefined;
-  // A computed range is read in whole units of its kernel.
-  const step = kernel ? unitsWithin(kernel, CHUNK) * kernel.outputUnit : CHUNK;
-  for (let done = 0; done < piece.length; done += step) {
-    const n = Math.min(step, piece.length - done);
-    if (!kernel) {
-      yield await file.read(source.offset + done, n, `${n} bytes of parameter data`);
-      continue;
-    }
-    const input = await file.read(source.offset + inputBytes(kernel, done), inputBytes(kernel, n), `${inputBytes(kernel, n)} bytes of parameter data`);
-    yield compute(kernel, input);
-  }
 }
 
 /** Running totals for planned files written piece by piece, front to back (tars, streams). */

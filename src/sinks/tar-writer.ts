@@ -5,6 +5,7 @@ import tar from 'tar-stream';
 import { writeAtomically, type DurabilityOptions } from '../io/atomic-output.js';
 import { resolveOutput, writeStream } from '../io/output-target.js';
 import { inputsOf, type FileCache } from '../io/file-cache.js';
+import { IoScheduler } from '../scheduler/io-scheduler.js';
 import { assertNotAnInput } from '../io/same-file.js';
 import { payloadBytes, planInputs, type FilePlan } from './file-plan.js';
 import { frontToBackProgress, planBytes } from './plan-bytes.js';
@@ -21,13 +22,14 @@ export async function writeTarStream(plans: FilePlan[], out: Writable, onProgres
   // Awaited below at each step; a failure between steps must not count as unhandled.
   piped.catch(() => undefined);
   const { files, done } = inputsOf({ inputs });
+  const scheduler = new IoScheduler();
   const onPiece = onProgress && frontToBackProgress(plans, onProgress);
   try {
     for (const plan of plans) {
       const entry = pack.entry({ name: basename(plan.path), size: plan.totalSize, mode: 0o644, mtime: new Date(0), uid: 0, gid: 0, uname: '', gname: '', type: 'file' });
       // A failure reaches us through `piped`; the entry's own error event must not go unheard.
       entry.on('error', () => undefined);
-      for await (const chunk of planBytes(plan, files, onPiece)) {
+      for await (const chunk of planBytes(plan, files, scheduler, onPiece)) {
         if (!entry.write(chunk)) await Promise.race([new Promise<void>((resolve) => entry.once('drain', () => resolve())), piped]);
       }
       await Promise.race([new Promise<void>((resolve) => entry.end(resolve)), piped]);

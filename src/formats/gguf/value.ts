@@ -1,3 +1,4 @@
+import { swapBytes } from '../byte-swap.js';
 import { GgufCursor } from './cursor.js';
 import { GgufValueType, SCALARS } from './types.js';
 
@@ -99,21 +100,20 @@ function littleEndianItems(bytes: Uint8Array, itemType: GgufValueType, count: nu
   const swapItems = (at: number, type: GgufValueType, n: number): number => {
     const size = SCALARS[type]?.size;
     if (size !== undefined) {
-      if (size > 1) for (let i = 0; i < n; ++i) copy.subarray(at + i * size, at + (i + 1) * size).reverse();
+      // Node's own swaps, as for big-endian payloads.
+      if (size > 1) swapBytes(copy.subarray(at, at + n * size), { period: size, fields: [[0, size]] });
       return at + n * size;
     }
     for (let i = 0; i < n; ++i) {
       if (type === GgufValueType.STRING) {
-        const high = view.getUint32(at, false);
-        const low = view.getUint32(at + 4, false);
-        view.setUint32(at, low, true);
-        view.setUint32(at + 4, high, true);
-        at += 8 + high * 2 ** 32 + low;
+        const length = view.getUint32(at, false) * 2 ** 32 + view.getUint32(at + 4, false);
+        swapBytes(copy.subarray(at, at + 8), { period: 8, fields: [[0, 8]] });
+        at += 8 + length;
       } else {
         const inner = view.getUint32(at, false);
         const innerCount = Number(view.getBigUint64(at + 4, false));
-        view.setUint32(at, inner, true);
-        view.setBigUint64(at + 4, BigInt(innerCount), true);
+        swapBytes(copy.subarray(at, at + 4), { period: 4, fields: [[0, 4]] });
+        swapBytes(copy.subarray(at + 4, at + 12), { period: 8, fields: [[0, 8]] });
         at = swapItems(at + 12, inner, innerCount);
       }
     }
