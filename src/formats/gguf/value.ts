@@ -106,14 +106,17 @@ function littleEndianItems(bytes: Uint8Array, itemType: GgufValueType, count: nu
     }
     for (let i = 0; i < n; ++i) {
       if (type === GgufValueType.STRING) {
-        const length = view.getUint32(at, false) * 2 ** 32 + view.getUint32(at + 4, false);
-        swapBytes(copy.subarray(at, at + 8), { period: 8, fields: [[0, 8]] });
-        at += 8 + length;
+        // A DataView per length, not a swap call: string arrays hold millions of them.
+        const high = view.getUint32(at, false);
+        const low = view.getUint32(at + 4, false);
+        view.setUint32(at, low, true);
+        view.setUint32(at + 4, high, true);
+        at += 8 + high * 2 ** 32 + low;
       } else {
         const inner = view.getUint32(at, false);
         const innerCount = Number(view.getBigUint64(at + 4, false));
-        swapBytes(copy.subarray(at, at + 4), { period: 4, fields: [[0, 4]] });
-        swapBytes(copy.subarray(at + 4, at + 12), { period: 8, fields: [[0, 8]] });
+        view.setUint32(at, inner, true);
+        view.setBigUint64(at + 4, BigInt(innerCount), true);
         at = swapItems(at + 12, inner, innerCount);
       }
     }
