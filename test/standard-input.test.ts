@@ -204,16 +204,15 @@ test('two jobs in one process keep their inputs apart: one finishing does not wa
   await inTempDir(async (dir) => {
     const streamed = safetensorsFile(tensors(40));
     await writeFile(join(dir, 'job.yaml'), `sources: [{ path: ${join(repoRoot, 'examples/tiny.safetensors')} }]\nsinks: [{ irpa: { path: b.irpa } }]\n`);
-    // A reads standard input as a stream (its header now, its payloads later); B, a job of files, runs to its end meanwhile.
+    // A, a job built in code, reads standard input as a stream; B, a job file of files, runs to its end meanwhile.
     await writeFile(
       join(dir, 'two.mjs'),
       `const pf = await import(${JSON.stringify(join(repoRoot, 'dist/src/index.js'))});
-const inputs = new pf.FileCache();
-const a = await pf.openSource('-', '', undefined, inputs);
+const sink = { kind: 'file', format: 'safetensors', path: ${JSON.stringify(join(dir, 'a.safetensors'))}, options: {}, says: { name: 'a.safetensors', tensorMetadata: '' } };
+const a = pf.executeJob({ sources: [{ kind: 'files', refs: [{ path: '-', scope: '' }] }], complete: () => ({ sinks: [sink], scheduler: {}, sync: false }) });
 await pf.runJob(await pf.loadJob(${JSON.stringify(join(dir, 'job.yaml'))}));
 console.log('B done');
-await pf.writeFiles([pf.planFile('safetensors', ${JSON.stringify(join(dir, 'a.safetensors'))}, a.parameters, [a], {}).plan], { inputs });
-await inputs.closeAll();
+await a;
 console.log('A done');`,
     );
     const child = spawn(process.execPath, [join(dir, 'two.mjs')], { stdio: ['pipe', 'pipe', 'pipe'] });

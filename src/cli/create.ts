@@ -1,11 +1,12 @@
 import { alignmentProblem } from '../formats/bytes.js';
 import { UsageError } from '../errors.js';
-import { writeIrpa } from '../sinks/irpa-writer.js';
+import type { FileSinkSpec, JobSpec } from '../pipeline/job-spec.js';
 import { declaredParameters } from '../sources/declared.js';
 import type { Command } from './command.js';
 import { requiredString, type FlagSpec } from './flags.js';
 import { printWritten } from './listing.js';
-import { withProgress } from './progress.js';
+import { COMMAND_SINK, runCommandJob } from './command-job.js';
+import { messages } from './printable.js';
 
 const FLAGS: FlagSpec[] = [
   { name: 'data', kind: 'list', value: 'NAME=SHAPExTYPE[=VALUE]', help: 'A parameter stored in the archive, zeroed or filled with VALUE' },
@@ -35,10 +36,13 @@ export const create: Command = {
     if (problem) throw new UsageError(`--alignment=${alignment}: ${problem.replace('the alignment ', '')}`);
 
     const parameters = declaredParameters({ splat: flags.lists.get('splat'), data: flags.lists.get('data') });
-
-    const bytes = parameters.reduce((n, p) => n + (p.storage.kind === 'splat' ? 0 : p.length), 0);
-    const written = await withProgress(io, 'create', bytes, (onProgress) => writeIrpa(output, parameters, { alignment, sync: !flags.bools.get('no-sync'), ...(onProgress ? { onProgress } : {}) }));
-    printWritten(io, flags, written.parameters);
+    const sink: FileSinkSpec = { kind: 'file', format: 'irpa', path: output, options: { alignment }, says: COMMAND_SINK };
+    const job: JobSpec = {
+      sources: [{ kind: 'declared', name: '--data and --splat', scope: '', parameters }],
+      complete: () => ({ sinks: [sink], scheduler: {}, sync: !flags.bools.get('no-sync') }),
+    };
+    const written = (await runCommandJob(io, 'create', job, messages(io, 'create', flags.bools.get('quiet')))).sinks[0]!;
+    printWritten(io, flags, written.phase === 'pass' && written.describe ? written.describe() : written.parameters);
     return 0;
   },
 };

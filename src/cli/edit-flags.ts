@@ -2,7 +2,6 @@ import type { OperatorFunction } from 'rxjs';
 import { UsageError } from '../errors.js';
 import type { Parameter } from '../model/parameter.js';
 import { compose } from '../transforms/compose.js';
-import { flattenScopes } from '../transforms/flatten-scopes.js';
 import { TRANSFORM_NAMES, TRANSFORMS, type TransformKind } from '../transforms/transform-kinds.js';
 import type { FlagSpec, ParsedFlags } from './flags.js';
 
@@ -13,7 +12,8 @@ export const EDIT_FLAGS: FlagSpec[] = kinds().flatMap((kind) => [kind.flag, ...(
 
 /**
  * The edits the flags ask for, as one operator, in IREE's order (the
- * table's). Every rule is checked before any file is read.
+ * table's). Every rule is checked before any file is read; the job's sink
+ * then flattens the scopes.
  */
 export function editOperator(flags: ParsedFlags, warn: (message: string) => void): OperatorFunction<Parameter, Parameter> {
   const list = (name: string) => flags.lists.get(name) ?? [];
@@ -25,5 +25,5 @@ export function editOperator(flags: ParsedFlags, warn: (message: string) => void
     // Edits with no rules are left out: each costs a step per parameter, and archives hold 100,000.
     if (given) edits.push(kind.operator(rules, warn));
   }
-  return compose([...edits, flattenScopes()]);
+  return compose(edits);
 }

@@ -1,16 +1,12 @@
-import { openDevice, DEVICE_BACKENDS } from '../device/open-device.js';
+import { DEVICE_BACKENDS, type DeviceBackend } from '../device/open-device.js';
 import { UsageError } from '../errors.js';
-import { withInputs } from '../io/file-cache.js';
-import type { Parameter } from '../model/parameter.js';
-import { IoScheduler } from '../scheduler/io-scheduler.js';
-import { DeviceLoad } from '../sinks/device-loader.js';
-import { verifyResident } from '../sinks/verify-resident.js';
+import type { DeviceSinkSpec, JobSpec } from '../pipeline/job-spec.js';
 import type { Command } from './command.js';
 import { requiredList, requiredString, type FlagSpec } from './flags.js';
-import { loadParameterIndex } from './parameters-flag.js';
-import { progressBar } from './progress.js';
+import { parseParameterFlag } from './parameters-flag.js';
+import { COMMAND_SINK, runCommandJob } from './command-job.js';
 import { schedulerOptions } from './shared-flags.js';
-import { messages } from './printable.js';
+import { messages as messagesOf } from './printable.js';
 
 const FLAGS: FlagSpec[] = [
   { name: 'parameters', kind: 'list', value: '[SCOPE=]FILE', help: 'An input (IRPA, GGUF, safetensors, sharded sets as one), in the global scope or in SCOPE' },
@@ -40,55 +36,45 @@ there is none); --device=host loads into host memory.`,
     const options = schedulerOptions(flags);
     const staging = flags.ints.get('staging-buffers');
     if (staging !== undefined && (staging < 1 || staging > 64)) throw new UsageError(`--staging-buffers=${staging}: must be 1 to 64`);
-    return withInputs(async (files) => {
-      // Priorities and --verify read parameters out of file order and twice.
-      files.standardInput.keepWhole();
-      const { warn, note } = messages(io, 'load', flags.bools.get('quiet'));
-      const { index } = await loadParameterIndex(inputs, note, files);
-      const parameters: Parameter[] = index.all();
-      const device = await openDevice(backend, { verbose: flags.bools.get('verbose') });
-      try {
-        const total = parameters.reduce((n, p) => n + p.length, 0);
-        const progress = flags.bools.get('json') || flags.bools.get('quiet') ? undefined : await progressBar(io, 'load', total);
-        const load = new DeviceLoad(parameters, device, {
-          scheduler: new IoScheduler(options),
-          inputs: files,
-          priority: flags.lists.get('priority'),
-          stagingBuffers: flags.ints.get('staging-buffers'),
-          chunkBytes: options.chunkBytes,
-          onProgress: progress?.active ? (state) => progress.update(state) : undefined,
-          warn,
-        });
-        const stats = await load.done.finally(() => progress?.stop());
-        const verified = flags.bools.get('verify') ? await verifyResident(load, files) : undefined;
-        const peakRssMiB = process.resourceUsage().maxRSS / 1024;
-        const summary = {
-          device: backend,
-          adapter: device.description,
-          parameters: stats.parameters,
-          bytes: stats.bytes,
-          // Both times to the same places: rounded apart, the first parameter could seem to land after the last.
-          seconds: Number(stats.seconds.toFixed(4)),
-          bytesPerSecond: Math.round(stats.bytes / Math.max(stats.seconds, 1e-9)),
-          firstResidentSeconds: Number(stats.firstResidentSeconds.toFixed(4)),
-          stagingBytes: stats.stagingBytes,
-          deviceBuffers: new Set([...load.placements.values()].map((p) => p.buffer)).size,
-          peakRssMiB: Math.round(peakRssMiB),
-          ...(verified !== undefined ? { verified } : {}),
-        };
-        if (flags.bools.get('json')) io.out(`${JSON.stringify(summary)}\n`);
-        else if (!flags.bools.get('quiet')) {
-          const mib = (b: number) => (b / 2 ** 20).toFixed(1);
-          io.out(
-            `loaded ${summary.parameters} parameters, ${mib(summary.bytes)} MiB, into ${summary.deviceBuffers} buffers on ${backend} (${summary.adapter}) in ${summary.seconds} s: ${mib(summary.bytesPerSecond)} MiB/s\n` +
-              `first parameter resident after ${(summary.firstResidentSeconds * 1000).toFixed(1)} ms; staging ${mib(summary.stagingBytes)} MiB; peak RSS ${summary.peakRssMiB} MiB\n` +
-              (verified !== undefined ? `verified ${verified} parameters: every sha256 matches the source\n` : ''),
-          );
-        }
-      } finally {
-        device.destroy();
-      }
-      return 0;
-    });
+    const quiet = flags.bools.get('json') || flags.bools.get('quiet');
+    const sink: DeviceSinkSpec = {
+      kind: 'device',
+      backend: backend as DeviceBackend,
+      priority: flags.lists.get('priority') ?? [],
+      verify: flags.bools.get('verify') ?? false,
+      stagingBuffers: staging,
+      chunkBytes: options.chunkBytes,
+      verbose: flags.bools.get('verbose'),
+      says: COMMAND_SINK,
+    };
+    // Priorities and --verify read parameters out of file order and twice.
+    const job: JobSpec = { sources: [{ kind: 'files', refs: inputs.map(parseParameterFlag) }], rereadsInputs: true, complete: () => ({ sinks: [sink], scheduler: options, sync: true }) };
+    const result = await runCommandJob(io, 'load', job, { ...messagesOf(io, 'load', flags.bools.get('quiet')), progress: !quiet });
+    const { stats, adapter, deviceBuffers, verified } = result.devices[0]!;
+    const peakRssMiB = process.resourceUsage().maxRSS / 1024;
+    const summary = {
+      device: backend,
+      adapter,
+      parameters: stats.parameters,
+      bytes: stats.bytes,
+      // Both times to the same places: rounded apart, the first parameter could seem to land after the last.
+      seconds: Number(stats.seconds.toFixed(4)),
+      bytesPerSecond: Math.round(stats.bytes / Math.max(stats.seconds, 1e-9)),
+      firstResidentSeconds: Number(stats.firstResidentSeconds.toFixed(4)),
+      stagingBytes: stats.stagingBytes,
+      deviceBuffers,
+      peakRssMiB: Math.round(peakRssMiB),
+      ...(verified !== undefined ? { verified } : {}),
+    };
+    if (flags.bools.get('json')) io.out(`${JSON.stringify(summary)}\n`);
+    else if (!flags.bools.get('quiet')) {
+      const mib = (b: number) => (b / 2 ** 20).toFixed(1);
+      io.out(
+        `loaded ${summary.parameters} parameters, ${mib(summary.bytes)} MiB, into ${summary.deviceBuffers} buffers on ${backend} (${summary.adapter}) in ${summary.seconds} s: ${mib(summary.bytesPerSecond)} MiB/s\n` +
+          `first parameter resident after ${(summary.firstResidentSeconds * 1000).toFixed(1)} ms; staging ${mib(summary.stagingBytes)} MiB; peak RSS ${summary.peakRssMiB} MiB\n` +
+          (verified !== undefined ? `verified ${verified} parameters: every sha256 matches the source\n` : ''),
+      );
+    }
+    return 0;
   },
 };

@@ -1,21 +1,17 @@
 import { UsageError } from '../errors.js';
-import { writeDirectoryAtomically } from '../io/atomic-directory.js';
-import { withInputs } from '../io/file-cache.js';
+import { basename } from 'node:path';
 import { resolveOutput } from '../io/output-target.js';
-import { IoScheduler } from '../scheduler/io-scheduler.js';
+import type { SinkSpec } from '../pipeline/job-spec.js';
 import { defaultShardPrefix, type ShardPolicy } from '../sinks/shard-plan.js';
-import { planShardSet, writeShardSet } from '../sinks/shard-set-writer.js';
-import { writeTarFile } from '../sinks/tar-writer.js';
-import { droppedMetadataNote, OUTPUT_FORMATS, outputFormatChoices } from '../sinks/output-formats.js';
+import { outputFormatChoices } from '../sinks/output-formats.js';
 import { parseByteSize } from '../byte-size.js';
 import type { Command } from './command.js';
 import { EDIT_FLAGS, editOperator } from './edit-flags.js';
 import { fileOptionsOf, formatFlag, outputFormatOf, schedulerOptions, WRITER_FLAGS } from './shared-flags.js';
 import { requiredList, requiredString, type FlagSpec, type ParsedFlags } from './flags.js';
-import { loadEdited, parseParameterFlag } from './parameters-flag.js';
-import { inputFiles } from '../sources/open.js';
-import { withProgress } from './progress.js';
-import { messages } from './printable.js';
+import { parseParameterFlag } from './parameters-flag.js';
+import { COMMAND_SINK, runCommandJob } from './command-job.js';
+import { messages as messagesOf } from './printable.js';
 
 const FLAGS: FlagSpec[] = [
   { name: 'parameters', kind: 'list', value: '[SCOPE=]FILE', help: 'An input: IRPA, GGUF (the first shard of a split reads them all), safetensors or a safetensors index' },
@@ -63,35 +59,21 @@ and moved into place when complete; a non-empty DIR is refused unless --force.`,
     if (output === '-' && flags.bools.get('json')) throw new UsageError('--json prints to standard output, where --output=- writes the tar; use --output=FILE.tar');
     // A terminal is refused before any input is read.
     if (output === '-') await resolveOutput(output);
-    const { warn, note } = messages(io, 'reshard', flags.bools.get('quiet'));
-    const edits = editOperator(flags, warn);
-    const scheduler = new IoScheduler(schedulerOptions(flags));
-
-    // The command's inputs: standard input is read once, by the sources and then the writer.
-    return withInputs(async (files) => {
-      const { parameters, sources } = await loadEdited(inputs, edits, note, files);
-      const options = fileOptionsOf(flags);
-      const sync = !flags.bools.get('no-sync');
-      const setOptions = { format, policy, prefix, scheduler, ...options, ...OUTPUT_FORMATS[format].carry(sources, options), warn, sync };
-      const dropped = droppedMetadataNote(format, options, sources);
-      if (dropped) note(dropped);
-      const payloadBytes = parameters.reduce((n, p) => n + (OUTPUT_FORMATS[format].keepsSplats && p.storage.kind === 'splat' ? 0 : p.length), 0);
-      const written = await withProgress(io, 'reshard', payloadBytes, async (onProgress) => {
-        if (output === '-' || output.endsWith('.tar')) {
-          // A tar stream of the set: standard output, or a tar file that appears when complete.
-          const plans = planShardSet('', parameters, setOptions);
-          await writeTarFile(output, plans, { sync, onProgress, inputs: files });
-          return plans.map((plan) => plan.path);
-        }
-        return writeDirectoryAtomically(output, flags.bools.get('force') ?? false, (dir) => writeShardSet(dir, parameters, { ...setOptions, onProgress, inputs: files }), { sync, inputs: inputFiles(sources) });
-      });
-      if (flags.bools.get('json')) {
-        const bytes = parameters.reduce((n, p) => n + p.length, 0);
-        io.out(`${JSON.stringify({ output, format, files: written, parameters: parameters.length, bytes })}\n`);
-      } else if (output !== '-' && !flags.bools.get('quiet')) {
-        for (const file of written) io.out(`${file}\n`);
-      }
-      return 0;
-    });
+    const messages = messagesOf(io, 'reshard', flags.bools.get('quiet'));
+    const set = { format, prefix, policy, options: fileOptionsOf(flags), says: COMMAND_SINK };
+    // A tar stream of the set (standard output, or a tar file that appears when complete), or a directory.
+    const sink: SinkSpec = output === '-' || output.endsWith('.tar') ? { kind: 'tar', path: output, ...set } : { kind: 'shards', dir: output, ...set, force: flags.bools.get('force') ?? false };
+    // Every rule is checked before any file is read.
+    const body = { transforms: editOperator(flags, messages.warn), sinks: [sink], scheduler: schedulerOptions(flags), sync: !flags.bools.get('no-sync') };
+    const result = await runCommandJob(io, 'reshard', { sources: [{ kind: 'files', refs: inputs.map(parseParameterFlag) }], complete: () => body }, messages);
+    const { files, parameters } = result.sinks[0]!;
+    const written = files.map((file) => basename(file.path));
+    if (flags.bools.get('json')) {
+      const bytes = parameters.reduce((n, p) => n + p.length, 0);
+      io.out(`${JSON.stringify({ output, format, files: written, parameters: parameters.length, bytes })}\n`);
+    } else if (output !== '-' && !flags.bools.get('quiet')) {
+      for (const file of written) io.out(`${file}\n`);
+    }
+    return 0;
   },
 };

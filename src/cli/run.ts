@@ -1,12 +1,12 @@
 import { isAbsolute, relative, resolve } from 'node:path';
-import { payloadBytes } from '../sinks/file-plan.js';
 import { loadJob } from '../pipeline/load.js';
-import { runJob, type JobPlan } from '../pipeline/run-job.js';
+import type { JobPlan } from '../pipeline/execute-job.js';
+import { runJob } from '../pipeline/run-job.js';
 import { SINK_KINDS } from '../pipeline/schema.js';
 import { parseSets } from '../pipeline/variables.js';
 import type { Command, CommandIO } from './command.js';
 import type { FlagSpec } from './flags.js';
-import { progressBar, type Progress } from './progress.js';
+import { withJobProgress } from './command-job.js';
 import { messages, printable } from './printable.js';
 
 const FLAGS: FlagSpec[] = [
@@ -27,7 +27,6 @@ Variables: \${name} in any value, from --set, or from the job's variables:
 (a default, { env: NAME }, or { metadata: KEY } of the sources). A relative path
 given with --set is the shell's; one written in the job, the job file's.`;
 
-const payload = (plan: JobPlan) => plan.sinks.reduce((n, s) => n + s.files.reduce((m, f) => m + payloadBytes(f), 0), 0);
 /** A path as the user would type it: relative below the working directory, absolute elsewhere. */
 const show = (path: string) => {
   const rel = relative(process.cwd(), path);
@@ -78,31 +77,18 @@ export const run: Command = {
     const dryRun = flags.bools.get('dry-run') ?? false;
     const json = flags.bools.get('json') ?? false;
     const quiet = flags.bools.get('quiet') ?? false;
-    let progress: Progress | undefined;
     const started = performance.now();
-    try {
-      const result = await runJob(file, {
-        sets: parseSets(flags.lists.get('set') ?? []),
-        dryRun,
-        sync: !flags.bools.get('no-sync'),
-        ...messages(io, 'run', flags.bools.get('quiet')),
-        onPlan: async (plan) => {
-          if (!dryRun && !json && !quiet) progress = await progressBar(io, 'run', payload(plan));
-        },
-        onProgress: (state) => progress?.update(state),
-      });
-      progress?.stop();
-      const seconds = Number(((performance.now() - started) / 1000).toFixed(3));
-      if (json) io.out(`${JSON.stringify({ job: file.path, dryRun, ...planJson(result, dryRun), bytesRead: result.bytesRead, bytesWritten: result.bytesWritten, devices: result.devices, seconds })}\n`);
-      else if (!quiet) {
-        io.out(planText(result, dryRun));
-        for (const d of result.devices) {
-          io.out(`sink ${d.sink + 1}: loaded ${d.stats.parameters} parameters, ${d.stats.bytes} bytes, in ${d.stats.seconds.toFixed(3)} s${d.verified !== undefined ? `; verified ${d.verified}` : ''}\n`);
-        }
-        io.out(dryRun ? 'dry run: nothing written\n' : `read ${result.bytesRead} bytes, wrote ${result.bytesWritten} payload bytes in ${seconds} s\n`);
+    const result = await withJobProgress(io, 'run', !dryRun && !json && !quiet, (onPlan) =>
+      runJob(file, { sets: parseSets(flags.lists.get('set') ?? []), dryRun, sync: !flags.bools.get('no-sync'), ...messages(io, 'run', quiet), onPlan }),
+    );
+    const seconds = Number(((performance.now() - started) / 1000).toFixed(3));
+    if (json) io.out(`${JSON.stringify({ job: file.path, dryRun, ...planJson(result, dryRun), bytesRead: result.bytesRead, bytesWritten: result.bytesWritten, devices: result.devices, seconds })}\n`);
+    else if (!quiet) {
+      io.out(planText(result, dryRun));
+      for (const d of result.devices) {
+        io.out(`sink ${d.sink + 1}: loaded ${d.stats.parameters} parameters, ${d.stats.bytes} bytes, in ${d.stats.seconds.toFixed(3)} s${d.verified !== undefined ? `; verified ${d.verified}` : ''}\n`);
       }
-    } finally {
-      progress?.stop();
+      io.out(dryRun ? 'dry run: nothing written\n' : `read ${result.bytesRead} bytes, wrote ${result.bytesWritten} payload bytes in ${seconds} s\n`);
     }
     return 0;
   },

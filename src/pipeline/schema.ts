@@ -48,8 +48,6 @@ const fileSink = {
   transforms,
 };
 
-export const SINK_KINDS = ['irpa', 'safetensors', 'gguf', 'shards', 'tar', 'device'] as const;
-
 /** What a shard set takes, in a directory or in a tar. */
 const shardKeys = {
   format: z.enum(OUTPUT_FORMAT_NAMES).optional(),
@@ -62,22 +60,27 @@ const shardKeys = {
   transforms,
 };
 
+/** Each kind of sink's keys; JOB_SINKS (job-sinks.ts) reads each into the engine's terms. */
+const sinkShapes = {
+  irpa: z.strictObject({ ...fileSink, alignment: z.number().int().positive().max(MAX_ALIGNMENT).optional(), 'tensor-metadata': z.boolean().optional() }),
+  safetensors: z.strictObject({ ...fileSink, 'raw-dtype': text.optional() }),
+  gguf: z.strictObject({ ...fileSink, 'raw-dtype': text.optional() }),
+  shards: z.strictObject({ dir: text, ...shardKeys, force: z.boolean().optional() }),
+  /** One file (PREFIX.EXT), or a shard set when a split is given, as members of a tar file. */
+  tar: z.strictObject({ path: text, ...shardKeys }),
+  /** Loads into device memory (after the files are written), optionally reading every parameter back. */
+  device: z.strictObject({
+    backend: z.enum(DEVICE_BACKENDS),
+    priority: oneOrMany.optional(),
+    verify: z.boolean().optional(),
+    transforms,
+  }),
+};
+
+export const SINK_KINDS = Object.keys(sinkShapes) as (keyof typeof sinkShapes)[];
+
 const sink = z
-  .strictObject({
-    irpa: z.strictObject({ ...fileSink, alignment: z.number().int().positive().max(MAX_ALIGNMENT).optional(), 'tensor-metadata': z.boolean().optional() }),
-    safetensors: z.strictObject({ ...fileSink, 'raw-dtype': text.optional() }),
-    gguf: z.strictObject({ ...fileSink, 'raw-dtype': text.optional() }),
-    shards: z.strictObject({ dir: text, ...shardKeys, force: z.boolean().optional() }),
-    /** One file (PREFIX.EXT), or a shard set when a split is given, as members of a tar file. */
-    tar: z.strictObject({ path: text, ...shardKeys }),
-    /** Loads into device memory (after the files are written), optionally reading every parameter back. */
-    device: z.strictObject({
-      backend: z.enum(DEVICE_BACKENDS),
-      priority: oneOrMany.optional(),
-      verify: z.boolean().optional(),
-      transforms,
-    }),
-  })
+  .strictObject(sinkShapes)
   .partial()
   .refine((s) => Object.keys(s).length === 1, { message: `a sink is one of: ${SINK_KINDS.join(', ')}` });
 

@@ -24,9 +24,9 @@ export interface DeviceLoadOptions {
   /** Keys (exact, globs or SCOPE::KEY) to load first, in this order; the rest follow in file order. */
   priority?: string[];
   /** Size of one staging buffer (default 8 MiB). */
-  chunkBytes?: number;
+  chunkBytes?: number | undefined;
   /** Staging buffers in the ring (default 4): host memory used is their total. */
-  stagingBuffers?: number;
+  stagingBuffers?: number | undefined;
   /** Size of the device buffers small parameters are packed into (default 256 MiB, or the device's maximum if less). */
   arenaBytes?: number;
   /** Hears the running totals of bytes and parameters resident. */
