@@ -26,7 +26,7 @@ try {
   const copy = join(dir, 'copy.bin');
   let size = await makeSafetensors(made, sizeGiB * 2 ** 30, tensorCount);
   // A realigned archive: every parameter starts a page, which puts reads into a malloc'd buffer
-  // 16 bytes off the source (the slow case of the CPU's string moves; see src/io/page-offset.ts).
+  // 16 bytes off the source (the slow case of the CPU's string moves; see src/io/os/page-offset.ts).
   const sourceAlign = flag('source-align');
   const input = sourceAlign ? join(dir, 'model.irpa') : made;
   if (sourceAlign) {

@@ -46,7 +46,7 @@ export { compose } from './transforms/compose.js';
 export { applyEdits } from './transforms/apply-edits.js';
 
 // Sinks: files, sets, tars and devices.
-export type { DurabilityOptions } from './io/atomic-output.js';
+export type { DurabilityOptions } from './io/outputs/atomic-output.js';
 export type { ContainerWriteOptions } from './sinks/container-writer.js';
 export { writeIrpa, type IrpaWriterOptions, type WrittenArchive } from './sinks/irpa-writer.js';
 export { writeSafetensors, type SafetensorsWriterOptions } from './sinks/safetensors-writer.js';
@@ -68,6 +68,7 @@ export { loadJob, parseJob, type DocPath, type JobFile } from './pipeline/load.j
 export type { Job } from './pipeline/schema.js';
 export { runJob, type RunOptions } from './pipeline/run-job.js';
 export { executeJob, planBytes, type DeviceSinkResult, type ExecuteOptions, type JobPlan, type JobResult, type ProgressListener, type SourceSummary } from './pipeline/execute-job.js';
+export { jobEvents, type JobEvent } from './pipeline/job-events.js';
 export type { DeviceSinkSpec, Edits, FileSinkSpec, JobBody, JobSpec, SetSpec, ShardSetSinkSpec, SinkSpec, SinkWording, SourceSpec, TarSinkSpec } from './pipeline/job-spec.js';
 export type { DeviceOutcome, PlannedCommon, PlannedSink, SinkWriting } from './pipeline/planned-sink.js';
 export type { FilePlan, PlannedEntry } from './sinks/file-plan.js';
@@ -76,5 +77,5 @@ export type { FilePlan, PlannedEntry } from './sinks/file-plan.js';
 export { IoScheduler, type CopyOptions, type OrderedOptions, type ProgressEvent, type SchedulerOptions, type WritableTarget } from './scheduler/io-scheduler.js';
 export type { CopyPiece, PieceSource } from './scheduler/plan.js';
 /** A command's or job's inputs: the files the scheduler reads through, standard input among them. */
-export { FileCache } from './io/file-cache.js';
+export { FileCache } from './io/inputs/file-cache.js';
 export type { ProgressState } from './scheduler/progress.js';

@@ -1,6 +1,7 @@
 import test from 'ava';
 import { createHash } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { copyFile, readFile, writeFile } from 'node:fs/promises';
+import { DataError } from '../src/errors.js';
 import { join } from 'node:path';
 import { ggmlByteSwap, swapBytes } from '../src/formats/byte-swap.js';
 import { GGML_TYPES, GgufValueType } from '../src/formats/gguf/types.js';
@@ -132,4 +133,23 @@ test('the parameter provider serves big-endian payloads little-endian, whole or 
       await Promise.all([bigEndian.close(), littleEndian.close()]);
     }
   }
+});
+
+test('the parameter provider refuses to write into a big-endian payload, which it serves computed, and leaves the file as it was', async (t) => {
+  await inTempDir(async (dir) => {
+    const [be] = TWINS[0]!;
+    const path = join(dir, 'be.gguf');
+    await copyFile(join(realGguf, be), path);
+    const before = await readFile(path);
+    const provider = await ParameterProvider.open([path], { writable: true });
+    try {
+      const p = provider.index.all().find((q) => q.length >= 8 && q.storage.kind === 'data')!;
+      const error = await t.throwsAsync(provider.write('', { key: p.key, offset: 0, length: 8, from: 0 }, new Uint8Array(8)), { instanceOf: DataError });
+      t.true(error!.message.startsWith(`parameter '${p.key}' is read through the byte-swap `), error!.message);
+      t.regex(error!.message, /kernel \(its file holds it big-endian\)/);
+    } finally {
+      await provider.close();
+    }
+    t.true((await readFile(path)).equals(before));
+  });
 });

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HostDevice } from '../src/device/host-device.js';
-import { FileCache } from '../src/io/file-cache.js';
+import { FileCache } from '../src/io/inputs/file-cache.js';
 import { parameterChunks } from '../src/scheduler/parameter-chunks.js';
 import type { Kernel } from '../src/kernels/kernel.js';
 import type { Parameter } from '../src/model/parameter.js';

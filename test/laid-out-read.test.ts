@@ -2,7 +2,7 @@ import test from 'ava';
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeAtomically } from '../src/io/atomic-output.js';
+import { writeAtomically } from '../src/io/outputs/atomic-output.js';
 import { layOutRead } from '../src/scheduler/laid-out-read.js';
 import { IoScheduler } from '../src/scheduler/io-scheduler.js';
 import type { CopyPiece, Placement, ReadJob } from '../src/scheduler/plan.js';

@@ -1,6 +1,6 @@
 import test from 'ava';
 import type { FileHandle } from 'node:fs/promises';
-import { writeFully } from '../src/io/write-fully.js';
+import { writeFully } from '../src/io/os/write-fully.js';
 
 /** A handle whose vectored writes take at most `most` bytes a call, into `file`. */
 function shortWriter(file: Uint8Array, most: number): { handle: FileHandle; calls: number } {

@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.js';
-import { resolveOutput, STANDARD_OUTPUT } from '../io/output-target.js';
+import { resolveOutput, STANDARD_OUTPUT } from '../io/outputs/output-target.js';
 import type { Parameter } from '../model/parameter.js';
 import type { FileSinkSpec, JobSpec } from '../pipeline/job-spec.js';
 import type { PlannedSink } from '../pipeline/planned-sink.js';

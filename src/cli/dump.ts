@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { UsageError } from '../errors.js';
-import { outputIdentity } from '../io/output-target.js';
-import { FileCache } from '../io/file-cache.js';
+import { outputIdentity } from '../io/outputs/output-target.js';
+import { FileCache } from '../io/inputs/file-cache.js';
 import { IoScheduler } from '../scheduler/io-scheduler.js';
 import { parameterChunks } from '../scheduler/parameter-chunks.js';
-import { assertNotAnInput } from '../io/same-file.js';
+import { assertNotAnInput } from '../io/outputs/same-file.js';
 import { storedRange, type Parameter } from '../model/parameter.js';
 import { writeFiles } from '../sinks/container-writer.js';
 import { planParameterFile } from '../sinks/file-plan.js';

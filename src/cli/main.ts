@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ParamflowError, UsageError } from '../errors.js';
-import { removePendingOutputs } from '../io/atomic-output.js';
+import { removePendingOutputs } from '../io/outputs/atomic-output.js';
 import type { Command, CommandIO } from './command.js';
 import { helpText, parseFlags, suggest } from './flags.js';
 import { printable } from './printable.js';

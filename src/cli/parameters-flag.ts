@@ -1,4 +1,4 @@
-import type { FileCache } from '../io/file-cache.js';
+import type { FileCache } from '../io/inputs/file-cache.js';
 import { UsageError } from '../errors.js';
 import { loadIndex, type LoadedIndex, type ParameterFileRef } from '../sources/load-index.js';
 

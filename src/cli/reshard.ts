@@ -1,6 +1,6 @@
 import { UsageError } from '../errors.js';
 import { basename } from 'node:path';
-import { resolveOutput } from '../io/output-target.js';
+import { resolveOutput } from '../io/outputs/output-target.js';
 import type { SinkSpec } from '../pipeline/job-spec.js';
 import { defaultShardPrefix, type ShardPolicy } from '../sinks/shard-plan.js';
 import { outputFormatChoices } from '../sinks/output-formats.js';

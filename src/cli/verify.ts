@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { safetensorsDtypeOf } from '../formats/dtypes.js';
-import { FileCache } from '../io/file-cache.js';
+import { FileCache } from '../io/inputs/file-cache.js';
 import { IoScheduler } from '../scheduler/io-scheduler.js';
 import { parameterChunks } from '../scheduler/parameter-chunks.js';
 import { littleEndian } from '../model/byte-order.js';

@@ -1,4 +1,4 @@
-import { fillWithPattern } from '../io/parameter-bytes.js';
+import { fillWithPattern } from '../model/fill-pattern.js';
 import type { Device, DeviceBuffer } from './device.js';
 
 export class HostBuffer implements DeviceBuffer {

@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.js';
-import { withQuietStderr } from '../io/quiet-stderr.js';
+import { withQuietStderr } from '../io/os/quiet-stderr.js';
 import type { Device } from './device.js';
 import { HostDevice } from './host-device.js';
 

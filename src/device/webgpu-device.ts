@@ -1,7 +1,7 @@
 /// <reference types="@webgpu/types" />
 import { createRequire } from 'node:module';
 import { DataError, UsageError } from '../errors.js';
-import { fillWithPattern } from '../io/parameter-bytes.js';
+import { fillWithPattern } from '../model/fill-pattern.js';
 import type { Device, DeviceBuffer } from './device.js';
 
 /** Bytes of the pattern block a non-zero fill copies from (a multiple of every splat pattern length). */

@@ -1,7 +1,7 @@
 import { UsageError } from '../errors.js';
-import { withInputs, type FileCache } from '../io/file-cache.js';
-import { outputIdentity } from '../io/output-target.js';
-import { Publication } from '../io/publication.js';
+import { withInputs, type FileCache } from '../io/inputs/file-cache.js';
+import { outputIdentity } from '../io/outputs/output-target.js';
+import { Publication } from '../io/outputs/publication.js';
 import { ParameterIndex } from '../model/parameter-index.js';
 import { IoScheduler } from '../scheduler/io-scheduler.js';
 import type { ProgressState } from '../scheduler/progress.js';
@@ -31,6 +31,12 @@ export interface ExecuteOptions {
    * `onProgress`. With neither, the writers need not track progress.
    */
   onPlan?: (plan: JobPlan) => ProgressListener | undefined | void | Promise<ProgressListener | undefined | void>;
+  /** Called once every output file, set and tar is in place, with their paths. */
+  onPublished?: (targets: string[]) => void;
+  /** Hears each device parameter (`SCOPE::KEY`) as it becomes resident, with its sink's place in the list. */
+  onResident?: (key: string, sink: number) => void;
+  /** Stops the job: no write starts once it is aborted, what was being written is thrown away, and the job fails with its reason. */
+  signal?: AbortSignal;
 }
 
 /** What a source gave: a file read, or parameters declared. */
@@ -111,20 +117,29 @@ async function execute(job: JobSpec, options: ExecuteOptions, inputs: FileCache)
 
   const progress = progressAcross(planned, listener);
   const publication = new Publication();
-  const writing = (sinks: PlannedSink[]): SinkWriting => ({ scheduler, inputs, sources, sync: body.sync, makeDirectories: body.makeDirectories ?? false, publication, warn, onProgress: progress.of(sinks) });
+  const abort = options.signal;
+  const writing = (sinks: PlannedSink[]): SinkWriting => ({ scheduler, inputs, sources, sync: body.sync, makeDirectories: body.makeDirectories ?? false, publication, warn, onProgress: progress.of(sinks), abort });
   let bytesWritten = 0;
   let ownBytes = 0;
   try {
+    abort?.throwIfAborted();
     const passing = planned.filter((s) => s.phase === 'pass');
     bytesWritten = await sharedPass(passing, writing(passing));
     for (const sink of planned) if (sink.phase === 'own') ownBytes += await sink.write(writing([sink]));
+    // The last moment to stop with nothing published.
+    abort?.throwIfAborted();
   } catch (error) {
     await publication.discard();
     throw error;
   }
   await publication.publish();
+  options.onPublished?.(planned.filter((s) => s.phase !== 'after').map((s) => s.target));
   const devices: DeviceSinkResult[] = [];
-  for (const [i, sink] of planned.entries()) if (sink.phase === 'after') devices.push({ sink: i, ...(await sink.load(writing([sink]))) });
+  for (const [i, sink] of planned.entries()) {
+    if (sink.phase !== 'after') continue;
+    const onResident = options.onResident && ((key: string) => options.onResident!(key, i));
+    devices.push({ sink: i, ...(await sink.load({ ...writing([sink]), onResident })) });
+  }
   return { ...plan, bytesRead: scheduler.bytesRead + ownBytes, bytesWritten: bytesWritten + ownBytes, devices };
 }
 
@@ -143,8 +158,8 @@ function sharedPass(sinks: PlannedSink[], writing: SinkWriting): Promise<number>
   return enter(0);
 }
 
-function writeAll(files: FilePlan[], { scheduler, inputs, sync, publication, onProgress }: SinkWriting): Promise<number> {
-  return writeFiles(files, { scheduler, inputs, sync, publication, ...(onProgress ? { onProgress } : {}) });
+function writeAll(files: FilePlan[], { scheduler, inputs, sync, publication, onProgress, abort }: SinkWriting): Promise<number> {
+  return writeFiles(files, { scheduler, inputs, sync, publication, abort, ...(onProgress ? { onProgress } : {}) });
 }
 
 /**

@@ -1,5 +1,5 @@
-import type { FileCache } from '../io/file-cache.js';
-import type { Publication } from '../io/publication.js';
+import type { FileCache } from '../io/inputs/file-cache.js';
+import type { Publication } from '../io/outputs/publication.js';
 import type { Parameter } from '../model/parameter.js';
 import type { IoScheduler } from '../scheduler/io-scheduler.js';
 import type { ProgressState } from '../scheduler/progress.js';
@@ -22,6 +22,10 @@ export interface SinkWriting {
   publication: Publication;
   warn: (message: string) => void;
   onProgress?: ((state: ProgressState) => void) | undefined;
+  /** Stops the job: writes fail with its reason, and nothing appears. */
+  abort?: AbortSignal | undefined;
+  /** Hears each device parameter's key (`SCOPE::KEY`) as it becomes resident. */
+  onResident?: ((key: string) => void) | undefined;
 }
 
 /** What a device sink reports once its parameters are resident. */

@@ -1,6 +1,6 @@
 import { DataError, UsageError } from '../errors.js';
-import { FileCache } from '../io/file-cache.js';
-import { fillWithPattern } from '../io/parameter-bytes.js';
+import { FileCache } from '../io/inputs/file-cache.js';
+import { fillWithPattern } from '../model/fill-pattern.js';
 import { compute, inputBytes } from '../kernels/kernel.js';
 import { littleEndian } from '../model/byte-order.js';
 import { fileRange, fillPattern, type Parameter } from '../model/parameter.js';
@@ -121,6 +121,11 @@ export class ParameterProvider {
         if (!range || r.parameter.storage.kind !== 'data') {
           const what = r.parameter.storage.kind === 'splat' ? 'a splat' : r.parameter.storage.kind === 'external' ? 'stored in another file' : 'a generated parameter';
           throw new DataError(`parameter ${describeKey(scope, r.parameter.key)} is ${what}, which has no bytes in its archive to write`);
+        }
+        // What a program reads of it is computed (a big-endian payload, swapped): bytes written in place would be read back changed.
+        const served = littleEndian(r.parameter).storage;
+        if (served.kind === 'computed') {
+          throw new DataError(`parameter ${describeKey(scope, r.parameter.key)} is read through the ${served.kernel.name} kernel (its file holds it big-endian), so bytes written in place would read back changed; convert the file first`);
         }
         return { path: range.path, from: r.at, offset: range.offset + r.offset, length: r.length };
       });

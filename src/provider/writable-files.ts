@@ -1,6 +1,6 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { ioError } from '../errors.js';
-import { writeFully } from '../io/write-fully.js';
+import { writeFully } from '../io/os/write-fully.js';
 import type { WritableTarget } from '../scheduler/io-scheduler.js';
 
 /** A file opened for positioned writes in place (never resized). */

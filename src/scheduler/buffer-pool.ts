@@ -1,4 +1,4 @@
-import { PlaceableBuffer } from '../io/placeable-buffer.js';
+import { PlaceableBuffer } from '../io/os/placeable-buffer.js';
 
 /** Reusable buffers of one size, so steady-state copying allocates nothing. */
 export class BufferPool {

@@ -1,8 +1,8 @@
-import { isSlowShift, SLOW_SHIFT_BYTES } from '../io/page-offset.js';
+import { isSlowShift, SLOW_SHIFT_BYTES } from '../io/os/page-offset.js';
 import type { ReadJob } from './plan.js';
 
 /**
- * How far (0 or SLOW_SHIFT_BYTES; see io/page-offset.ts) to move a buffer
+ * How far (0 or SLOW_SHIFT_BYTES; see io/os/page-offset.ts) to move a buffer
  * from where one copy aligns it, so that fewer bytes take a slow copy.
  * `shift(p)` is how far piece p's other copy puts its destination past its
  * source with the buffer where the aligned copy wants it; moving the buffer

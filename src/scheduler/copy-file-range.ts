@@ -1,4 +1,4 @@
-import { callAsync, libcFunction, type AsyncFunction } from '../io/libc.js';
+import { callAsync, libcFunction, type AsyncFunction } from '../io/os/libc.js';
 
 /**
  * Linux `copy_file_range(2)`: the kernel moves bytes between files without

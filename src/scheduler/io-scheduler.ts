@@ -7,8 +7,8 @@ import PQueue from 'p-queue';
 import { Subject } from 'rxjs';
 import { FormatError, ioError } from '../errors.js';
 import { compute, inPlace, outputBytes } from '../kernels/kernel.js';
-import type { FileCache } from '../io/file-cache.js';
-import { fillWithPattern } from '../io/parameter-bytes.js';
+import type { FileCache } from '../io/inputs/file-cache.js';
+import { fillWithPattern } from '../model/fill-pattern.js';
 import { BufferPool } from './buffer-pool.js';
 import { ByteBudget } from './byte-budget.js';
 import { readJobNudge } from './copy-alignment.js';
@@ -48,6 +48,8 @@ export interface CopyOptions {
    * gives back each range once every job reading it is done.
    */
   releaseSources?: boolean;
+  /** Stops the copy: no job starts once it is aborted, and the copy fails with its reason. */
+  abort?: AbortSignal | undefined;
 }
 
 export interface OrderedOptions {
@@ -124,6 +126,7 @@ export class IoScheduler {
       const behind = options.releaseSources ? new ReleaseBehind(jobs.flatMap(sourceRead)) : undefined;
       await this.runAll(
         jobs.map((job) => async () => {
+          options.abort?.throwIfAborted();
           await this.runJob(job, outputs, files);
           const done = behind?.finish(job);
           if (done) await (await files.get(done.path)).release?.(done.offset, done.length);

@@ -1,5 +1,5 @@
-import type { FileCache } from '../io/file-cache.js';
-import { CHUNK_BYTES, fillWithPattern } from '../io/parameter-bytes.js';
+import type { FileCache } from '../io/inputs/file-cache.js';
+import { CHUNK_BYTES, fillWithPattern } from '../model/fill-pattern.js';
 import { compute, inPlace, inputBytes, unitsWithin } from '../kernels/kernel.js';
 import { fileRange, fillPattern, type Parameter } from '../model/parameter.js';
 import type { IoScheduler } from './io-scheduler.js';

@@ -1,5 +1,5 @@
 import { FormatError } from '../errors.js';
-import type { FileCache } from '../io/file-cache.js';
+import type { FileCache } from '../io/inputs/file-cache.js';
 import { SCHEDULER_DEFAULTS } from './options.js';
 import type { Placement } from './plan.js';
 import type { WritableTarget } from './io-scheduler.js';

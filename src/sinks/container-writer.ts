@@ -1,13 +1,13 @@
-import { writeAllAtomically, type DurabilityOptions } from '../io/atomic-output.js';
-import { resolveOutput, writeStream, type OutputTarget } from '../io/output-target.js';
-import { inputsOf, type FileCache } from '../io/file-cache.js';
-import { assertNotAnInput } from '../io/same-file.js';
+import { writeAllAtomically, type DurabilityOptions } from '../io/outputs/atomic-output.js';
+import { resolveOutput, writeStream, type OutputTarget } from '../io/outputs/output-target.js';
+import { inputsOf, type FileCache } from '../io/inputs/file-cache.js';
+import { assertNotAnInput } from '../io/outputs/same-file.js';
 import { IoScheduler } from '../scheduler/io-scheduler.js';
 import type { CopyPiece } from '../scheduler/plan.js';
 import { trackProgress, type ProgressState } from '../scheduler/progress.js';
 import { payloadBytes, planContainerFile, planInputs, type ContainerLayout, type FilePlan } from './file-plan.js';
 import type { Parameter } from '../model/parameter.js';
-import { frontToBackProgress, planBytes } from './plan-bytes.js';
+import { abortable, frontToBackProgress, planBytes } from './plan-bytes.js';
 
 export type { ContainerLayout } from './file-plan.js';
 
@@ -20,6 +20,8 @@ export interface ContainerWriteOptions extends DurabilityOptions {
   inputs?: FileCache;
   /** Give a spilled input's space back behind the copy (default true): false when the same bytes are read again later. */
   releaseSources?: boolean;
+  /** Stops the write: nothing appears, and the write fails with the signal's reason. */
+  abort?: AbortSignal | undefined;
 }
 
 /** Writes one planned file; it appears at `path` only once complete. Returns the payload bytes moved. */
@@ -69,7 +71,7 @@ async function writeFilesAtomically(plans: FilePlan[], options: ContainerWriteOp
           }),
         );
         // One pass over the inputs, and the last: a spilled input gives its space back behind it.
-        await scheduler.copyToFiles(outputs.map((target, i) => ({ target, pieces: pieces[i]! })), files, { targetIsZeroed: true, releaseSources: options.releaseSources ?? true });
+        await scheduler.copyToFiles(outputs.map((target, i) => ({ target, pieces: pieces[i]! })), files, { targetIsZeroed: true, releaseSources: options.releaseSources ?? true, abort: options.abort });
         await files.finishInputs();
       },
       options,
@@ -84,7 +86,8 @@ async function writeFilesAtomically(plans: FilePlan[], options: ContainerWriteOp
 async function writePlanToStream(plan: FilePlan, target: OutputTarget & { kind: 'stream' }, options: ContainerWriteOptions): Promise<void> {
   const { files, done } = inputsOf(options);
   try {
-    await writeStream(target, planBytes(plan, files, options.scheduler ?? new IoScheduler(), options.onProgress && frontToBackProgress([plan], options.onProgress)), plan.path);
+    const chunks = planBytes(plan, files, options.scheduler ?? new IoScheduler(), options.onProgress && frontToBackProgress([plan], options.onProgress));
+    await writeStream(target, abortable(chunks, options.abort), plan.path);
     await files.finishInputs();
   } finally {
     await done();

@@ -1,22 +1,19 @@
 import PQueue from 'p-queue';
-import type { Device, DeviceBuffer } from '../device/device.js';
-import { DataError } from '../errors.js';
-import { inputsOf, type FileCache } from '../io/file-cache.js';
-import { compute, inputBytes, type Kernel } from '../kernels/kernel.js';
-import { littleEndian } from '../model/byte-order.js';
+import type { Device } from '../device/device.js';
+import { inputsOf, type FileCache } from '../io/inputs/file-cache.js';
+import { compute } from '../kernels/kernel.js';
+import { loadBatches, type Batch } from './load-batches.js';
 import { loadOrder } from './load-order.js';
-import { fileRange, fillPattern, type Parameter } from '../model/parameter.js';
+import { packParameters, residentKey, type DevicePlacement } from './device-packing.js';
+
+export { residentKey, type DevicePlacement } from './device-packing.js';
+import type { Parameter } from '../model/parameter.js';
 import { BufferPool } from '../scheduler/buffer-pool.js';
 import { alignmentNudge } from '../scheduler/copy-alignment.js';
 import { Fence } from '../scheduler/fence.js';
 import { IoScheduler } from '../scheduler/io-scheduler.js';
 import type { ProgressState } from '../scheduler/progress.js';
 
-export interface DevicePlacement {
-  buffer: DeviceBuffer;
-  offset: number;
-  length: number;
-}
 
 export interface DeviceLoadOptions {
   /** Reads the bytes; a default one if not given. */
@@ -35,6 +32,8 @@ export interface DeviceLoadOptions {
   warn?: ((message: string) => void) | undefined;
   /** The inputs the parameters were read with (standard input's state among them); the caller closes them. */
   inputs?: FileCache;
+  /** Stops the load: no batch starts once it is aborted, and every fence not yet signalled fails. */
+  abort?: AbortSignal | undefined;
 }
 
 export interface DeviceLoadStats {
@@ -47,28 +46,7 @@ export interface DeviceLoadStats {
   stagingBytes: number;
 }
 
-/** `scope::key`, or the key alone in the global scope. */
-export const residentKey = (p: { scope: string; key: string }) => (p.scope === '' ? p.key : `${p.scope}::${p.key}`);
 
-interface Upload {
-  place: DevicePlacement;
-  at: number;
-  /** Where the staged bytes start. */
-  from: number;
-  /** Bytes uploaded. */
-  length: number;
-  /** Computed bytes: the kernel that makes them from `staged` staged bytes. */
-  kernel?: Kernel | undefined;
-  staged: number;
-}
-interface Batch {
-  reads: { path: string; offset: number; length: number; into: number }[];
-  uploads: Upload[];
-  fills: { place: DevicePlacement; pattern: Uint8Array }[];
-  /** Parameters whose last bytes this batch carries. */
-  completes: Parameter[];
-  used: number;
-}
 
 /**
  * Streams parameters into device memory: read through the scheduler into a
@@ -80,7 +58,8 @@ interface Batch {
  * A failure fails the fence of every parameter not yet resident.
  */
 export class DeviceLoad {
-  readonly placements = new Map<string, DevicePlacement>();
+  /** Where each parameter (by `residentKey`) lives on the device. */
+  readonly placements: Map<string, DevicePlacement>;
   readonly resident = new Map<string, Fence>();
   /** The parameters in the order they are loaded. */
   readonly order: Parameter[];
@@ -96,85 +75,13 @@ export class DeviceLoad {
     this.scheduler = options.scheduler ?? new IoScheduler();
     this.order = loadOrder(parameters, options.priority ?? [], options.warn);
     for (const p of this.order) this.resident.set(residentKey(p), Fence.create(residentKey(p)));
-    this.pack(options.arenaBytes ?? 256 * 2 ** 20);
+    this.placements = packParameters(this.order, device, options.arenaBytes ?? 256 * 2 ** 20);
     this.done = this.run(options);
     // Failures reach callers through `done` and the fences; never as an unhandled rejection.
     this.done.catch(() => undefined);
   }
 
-  private pack(arenaBytes: number): void {
-    const { device } = this;
-    const align = device.offsetAlignment;
-    const arena = Math.min(device.maxBufferSize, arenaBytes);
-    const arenas: { size: number; members: [Parameter, number][] }[] = [];
-    const alignUp = (n: number) => Math.ceil(n / align) * align;
-    let current: (typeof arenas)[number] | undefined;
-    for (const p of this.order) {
-      if (p.length > device.maxBufferSize) {
-        throw new DataError(`parameter ${residentKey(p)} is ${p.length} bytes, more than the largest buffer ${device.backend} device '${device.description}' takes (${device.maxBufferSize} bytes)`);
-      }
-      if (p.length > arena) {
-        arenas.push({ size: p.length, members: [[p, 0]] });
-        continue;
-      }
-      const offset = current ? alignUp(current.size) : 0;
-      if (!current || offset + p.length > arena) {
-        current = { size: 0, members: [] };
-        arenas.push(current);
-        current.members.push([p, 0]);
-        current.size = p.length;
-      } else {
-        current.members.push([p, offset]);
-        current.size = offset + p.length;
-      }
-    }
-    for (const a of arenas) {
-      const buffer = device.createBuffer(Math.max(align, alignUp(a.size)));
-      for (const [p, offset] of a.members) this.placements.set(residentKey(p), { buffer, offset, length: p.length });
-    }
-  }
 
-  private batches(chunkBytes: number): Batch[] {
-    const batches: Batch[] = [];
-    let batch: Batch = { reads: [], uploads: [], fills: [], completes: [], used: 0 };
-    const next = () => {
-      batches.push(batch);
-      batch = { reads: [], uploads: [], fills: [], completes: [], used: 0 };
-    };
-    for (const p of this.order) {
-      const place = this.placements.get(residentKey(p))!;
-      const pattern = fillPattern(p);
-      if (pattern || p.length === 0) {
-        if (p.length > 0) batch.fills.push({ place, pattern: pattern! });
-        batch.completes.push(p);
-        continue;
-      }
-      // Every output is little-endian: a big-endian source's bytes are computed on the way.
-      const q = littleEndian(p);
-      const range = fileRange(q)!;
-      const kernel = q.storage.kind === 'computed' ? q.storage.kernel : undefined;
-      const staged = (bytes: number) => (kernel ? inputBytes(kernel, bytes) : bytes);
-      // Parts of a split parameter start on 4-byte boundaries, as device copies need, and on whole kernel units.
-      const unit = kernel ? leastCommonMultiple(4, kernel.outputUnit) : 4;
-      for (let done = 0; done < p.length; ) {
-        // Output bytes whose input fits the staging buffer's room, and which fit one buffer themselves.
-        let room = kernel ? Math.min(chunkBytes, Math.floor((chunkBytes - batch.used) / kernel.inputUnit) * kernel.outputUnit) : chunkBytes - batch.used;
-        if (p.length - done > room) room -= room % unit;
-        if (room <= 0) {
-          next();
-          continue;
-        }
-        const length = Math.min(room, p.length - done);
-        batch.reads.push({ path: range.path, offset: range.offset + staged(done), length: staged(length), into: batch.used });
-        batch.uploads.push({ place, at: place.offset + done, from: batch.used, length, kernel, staged: staged(length) });
-        batch.used += staged(length);
-        done += length;
-      }
-      batch.completes.push(p);
-    }
-    next();
-    return batches.filter((b) => b.completes.length > 0 || b.uploads.length > 0);
-  }
 
   private async run(options: DeviceLoadOptions): Promise<DeviceLoadStats> {
     const started = performance.now();
@@ -186,7 +93,7 @@ export class DeviceLoad {
     // Where a kernel whose output differs in length from its input writes it.
     const outputs = new BufferPool(chunkBytes);
     const ring = new PQueue({ concurrency: slots });
-    const batches = this.batches(chunkBytes);
+    const batches = loadBatches(this.order, this.placements, chunkBytes);
     const total = this.order.reduce((n, p) => n + p.length, 0);
     let bytesDone = 0;
     let parametersDone = 0;
@@ -197,6 +104,7 @@ export class DeviceLoad {
     const steps = batches.map((batch) => {
       const moved = ring.add(async () => {
         if (failure !== undefined) throw failure;
+        options.abort?.throwIfAborted();
         const pooled = pool.take();
         try {
           const staging = pooled.at(stagingResidue(batch.reads));
@@ -265,8 +173,3 @@ function stagingResidue(reads: Batch['reads']): number {
   return anchor + alignmentNudge(reads, (r) => anchor + r.into - r.offset);
 }
 
-function leastCommonMultiple(a: number, b: number): number {
-  let [x, y] = [a, b];
-  while (y !== 0) [x, y] = [y, x % y];
-  return (a / x) * b;
-}

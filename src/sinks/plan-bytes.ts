@@ -1,4 +1,4 @@
-import type { FileCache } from '../io/file-cache.js';
+import type { FileCache } from '../io/inputs/file-cache.js';
 import type { IoScheduler } from '../scheduler/io-scheduler.js';
 import { sourceChunks } from '../scheduler/parameter-chunks.js';
 import type { CopyPiece } from '../scheduler/plan.js';
@@ -44,4 +44,12 @@ export function frontToBackProgress(plans: FilePlan[], onProgress: (state: Progr
     state.parametersDone += 1;
     onProgress({ ...state });
   };
+}
+
+/** `chunks`, failing with the signal's reason at the first chunk after it is aborted. */
+export async function* abortable(chunks: AsyncIterable<Uint8Array>, abort: AbortSignal | undefined): AsyncGenerator<Uint8Array> {
+  for await (const chunk of chunks) {
+    abort?.throwIfAborted();
+    yield chunk;
+  }
 }

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import type { FileCache } from '../io/file-cache.js';
+import type { FileCache } from '../io/inputs/file-cache.js';
 import type { Parameter } from '../model/parameter.js';
 import type { IoScheduler } from '../scheduler/io-scheduler.js';
 import type { ProgressState } from '../scheduler/progress.js';

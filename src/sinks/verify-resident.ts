@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { DataError } from '../errors.js';
-import { inputsOf, type FileCache } from '../io/file-cache.js';
+import { inputsOf, type FileCache } from '../io/inputs/file-cache.js';
 import { parameterChunks } from '../scheduler/parameter-chunks.js';
 import { littleEndian } from '../model/byte-order.js';
 import { residentKey, type DeviceLoad } from './device-loader.js';

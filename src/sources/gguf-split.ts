@@ -1,8 +1,8 @@
 import { basename, dirname, join } from 'node:path';
 import { FormatError } from '../errors.js';
 import type { GgufHeader } from '../formats/gguf/decode.js';
-import { RandomAccessFile } from '../io/random-access-file.js';
-import type { ReadableFile } from '../io/readable-file.js';
+import { RandomAccessFile } from '../io/inputs/random-access-file.js';
+import type { ReadableFile } from '../io/inputs/readable-file.js';
 import type { Parameter } from '../model/parameter.js';
 import { ggufParameters, readGgufHeader } from './gguf.js';
 import { append } from '../append.js';

@@ -2,7 +2,7 @@ import { FormatError } from '../errors.js';
 import { metadataFromGgufKv, type FileMetadata } from '../formats/file-metadata.js';
 import { NeedMoreBytes } from '../formats/gguf/cursor.js';
 import { decodeGguf, type GgufHeader } from '../formats/gguf/decode.js';
-import type { ReadableFile } from '../io/readable-file.js';
+import type { ReadableFile } from '../io/inputs/readable-file.js';
 import type { Parameter } from '../model/parameter.js';
 
 /** Metadata and tensor infos larger than this are refused (real ones are a few MiB). */

@@ -13,8 +13,8 @@ import {
 import { decodeEntries, type IrpaEntry } from '../formats/irpa/entries.js';
 import { decodeHeader, type IrpaHeader, type Range } from '../formats/irpa/header.js';
 import { FormatError } from '../errors.js';
-import { isWithin } from '../io/path-within.js';
-import type { ReadableFile } from '../io/readable-file.js';
+import { isWithin } from '../io/inputs/path-within.js';
+import type { ReadableFile } from '../io/inputs/readable-file.js';
 import { decodeTensorMetadata } from '../formats/tensor-metadata.js';
 import type { Parameter } from '../model/parameter.js';
 

@@ -1,4 +1,4 @@
-import { FileCache } from '../io/file-cache.js';
+import { FileCache } from '../io/inputs/file-cache.js';
 import { ParameterIndex } from '../model/parameter-index.js';
 import type { FormatName } from './detect.js';
 import { openSource, type OpenedSource } from './open.js';

@@ -1,7 +1,7 @@
 import { FormatError, UsageError } from '../errors.js';
 import { mergeMetadata, metadataFromStrings, noMetadata, type FileMetadata } from '../formats/file-metadata.js';
-import { RandomAccessFile } from '../io/random-access-file.js';
-import type { ReadableFile } from '../io/readable-file.js';
+import { RandomAccessFile } from '../io/inputs/random-access-file.js';
+import type { ReadableFile } from '../io/inputs/readable-file.js';
 import { storedRange, type Parameter } from '../model/parameter.js';
 import { describeHead, detectFormat, SNIFF_BYTES, type FormatName } from './detect.js';
 import { ggufFileMetadata, ggufParameters, readGgufHeader } from './gguf.js';
@@ -9,8 +9,8 @@ import { readGgufSplitFiles, splitPosition } from './gguf-split.js';
 import { confineExternals, irpaFileMetadata, irpaParameters, readIrpaArchives } from './irpa.js';
 import { readSafetensorsHeader, safetensorsParameters } from './safetensors.js';
 import { readIndexedShards, readSafetensorsIndex } from './safetensors-index.js';
-import { FileCache } from '../io/file-cache.js';
-import { STANDARD_INPUT } from '../io/standard-input.js';
+import { FileCache } from '../io/inputs/file-cache.js';
+import { STANDARD_INPUT } from '../io/standard-input/standard-input.js';
 import { readTarSource } from './tar.js';
 
 export interface OpenedSource {

@@ -1,6 +1,6 @@
 import { dirname, join } from 'node:path';
 import { FormatError } from '../errors.js';
-import type { ReadableFile } from '../io/readable-file.js';
+import type { ReadableFile } from '../io/inputs/readable-file.js';
 import type { Parameter } from '../model/parameter.js';
 import { append } from '../append.js';
 

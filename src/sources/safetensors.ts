@@ -1,5 +1,5 @@
 import { decodeHeaderLength, decodeSafetensorsHeader, type SafetensorsHeader } from '../formats/safetensors/decode.js';
-import type { ReadableFile } from '../io/readable-file.js';
+import type { ReadableFile } from '../io/inputs/readable-file.js';
 import type { Parameter } from '../model/parameter.js';
 
 export async function readSafetensorsHeader(file: ReadableFile): Promise<SafetensorsHeader> {

@@ -3,7 +3,7 @@ import { FormatError } from '../errors.js';
 import { mergeMetadata, type FileMetadata } from '../formats/file-metadata.js';
 import type { GgufHeader } from '../formats/gguf/decode.js';
 import { BLOCK, decodeTarHeader, isZeroBlock, paxRecords } from '../formats/tar/header.js';
-import type { RandomAccessFile } from '../io/random-access-file.js';
+import type { RandomAccessFile } from '../io/inputs/random-access-file.js';
 import type { Parameter } from '../model/parameter.js';
 import { detectFormat, SNIFF_BYTES, type FormatName } from './detect.js';
 import { ggufFileMetadata, ggufParameters, readGgufHeader } from './gguf.js';

@@ -1,6 +1,6 @@
 import { encodeGgufHeader, type GgufKvInput } from '../../src/formats/gguf/encode.js';
 import type { GgufHeader } from '../../src/formats/gguf/decode.js';
-import { RandomAccessFile } from '../../src/io/random-access-file.js';
+import { RandomAccessFile } from '../../src/io/inputs/random-access-file.js';
 import { readGgufHeader } from '../../src/sources/gguf.js';
 import { GgufValueType } from '../../src/formats/gguf/types.js';
 

@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FileCache } from '../../src/io/file-cache.js';
+import { FileCache } from '../../src/io/inputs/file-cache.js';
 
 /** The repository root (tests run compiled from dist/test/). */
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');

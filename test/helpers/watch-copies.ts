@@ -1,5 +1,5 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import { pageOffsetOf } from '../../src/io/page-offset.js';
+import { pageOffsetOf } from '../../src/io/os/page-offset.js';
 
 /** FileHandle methods live on a prototype Node does not export; one open handle shows it. */
 const HANDLE_PROTOTYPE: FileHandle = await (async () => {

@@ -1,5 +1,5 @@
 import { basename, join } from 'node:path';
-import { writeDirectoryAtomically } from '../../io/atomic-directory.js';
+import { writeDirectoryAtomically } from '../../io/outputs/atomic-directory.js';
 import { payloadBytes } from '../../sinks/file-plan.js';
 import { droppedMetadataNote } from '../../sinks/output-formats.js';
 import { planShardSet } from '../../sinks/shard-set-writer.js';

@@ -24,9 +24,9 @@ export const tarSink: SinkKind<TarSinkSpec> = {
       says: spec.says,
       phase: 'own',
       async write(writing) {
-        const { sync, publication, inputs, onProgress } = writing;
+        const { sync, publication, inputs, onProgress, abort } = writing;
         await makeParent(spec.path, writing);
-        return writeTarFile(spec.path, files, { sync, publication, inputs, ...(onProgress ? { onProgress } : {}) });
+        return writeTarFile(spec.path, files, { sync, publication, inputs, abort, ...(onProgress ? { onProgress } : {}) });
       },
     };
   },

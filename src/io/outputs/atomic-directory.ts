@@ -1,10 +1,10 @@
 import { mkdir, open, readdir, realpath, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { IoError, ioError, UsageError } from '../errors.js';
+import { IoError, ioError, UsageError } from '../../errors.js';
 import { addPendingOutput, dropPendingOutput, syncDirectory, type DurabilityOptions } from './atomic-output.js';
-import { callAsync, libcFunction, type AsyncFunction } from './libc.js';
+import { callAsync, libcFunction, type AsyncFunction } from '../os/libc.js';
 import { lockPartial } from './partial-lock.js';
-import { isWithin } from './path-within.js';
+import { isWithin } from '../inputs/path-within.js';
 import { partialPath, removeStalePartials } from './stale-partials.js';
 
 /**

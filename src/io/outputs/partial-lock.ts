@@ -1,6 +1,6 @@
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { callAsync, libcFunction, type AsyncFunction } from './libc.js';
+import { callAsync, libcFunction, type AsyncFunction } from '../os/libc.js';
 
 const LOCK_SH = 1;
 const LOCK_EX = 2;

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../errors.js';
 
 /** Refuses an output path that names one of the inputs (directly or through a link). */
 export async function assertNotAnInput(output: string, inputs: Iterable<string>): Promise<void> {

@@ -1,6 +1,6 @@
 import { RandomAccessFile } from './random-access-file.js';
 import type { ReadableFile } from './readable-file.js';
-import { STANDARD_INPUT, StandardInput } from './standard-input.js';
+import { STANDARD_INPUT, StandardInput } from '../standard-input/standard-input.js';
 
 /**
  * The inputs of one command or job: each source file opened once and all

@@ -1,8 +1,8 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import { FormatError } from '../errors.js';
-import { punchHole } from './punch-hole.js';
-import { RandomAccessFile } from './random-access-file.js';
-import type { ReadableFile } from './readable-file.js';
+import { FormatError } from '../../errors.js';
+import { punchHole } from '../os/punch-hole.js';
+import { RandomAccessFile } from '../inputs/random-access-file.js';
+import type { ReadableFile } from '../inputs/readable-file.js';
 
 /**
  * A spill file read as a source (standard input kept on disk) that gives

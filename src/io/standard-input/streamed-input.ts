@@ -1,12 +1,12 @@
 import { read as readCallback } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { promisify } from 'node:util';
-import { FormatError, ioError } from '../errors.js';
-import { failpoint } from './failpoints.js';
-import { PlaceableBuffer } from './placeable-buffer.js';
+import { FormatError, ioError } from '../../errors.js';
+import { failpoint } from '../os/failpoints.js';
+import { PlaceableBuffer } from '../os/placeable-buffer.js';
 import { pumpToFile, type PumpFailure } from './pump.js';
-import { writeFully } from './write-fully.js';
-import type { ReadableFile } from './readable-file.js';
+import { writeFully } from '../os/write-fully.js';
+import type { ReadableFile } from '../inputs/readable-file.js';
 
 const readFd = promisify(readCallback);
 

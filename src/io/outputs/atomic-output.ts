@@ -1,12 +1,12 @@
 import { rmSync } from 'node:fs';
 import { open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { ioError, UsageError } from '../errors.js';
-import { EarlyWriteback } from './early-writeback.js';
-import { failpoint } from './failpoints.js';
+import { ioError, UsageError } from '../../errors.js';
+import { EarlyWriteback } from '../os/early-writeback.js';
+import { failpoint } from '../os/failpoints.js';
 import { resolveOutput } from './output-target.js';
 import type { Publication } from './publication.js';
-import { writeFully } from './write-fully.js';
+import { writeFully } from '../os/write-fully.js';
 import { lockPartial } from './partial-lock.js';
 import { partialPath, removeStalePartials } from './stale-partials.js';
 

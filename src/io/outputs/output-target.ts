@@ -3,7 +3,7 @@ import { lstat, readlink, realpath } from 'node:fs/promises';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { ioError, UsageError } from '../errors.js';
+import { ioError, UsageError } from '../../errors.js';
 
 /** `--output=-`: standard output. */
 export const STANDARD_OUTPUT = '-';

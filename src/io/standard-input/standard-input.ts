@@ -3,11 +3,11 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isatty } from 'node:tty';
-import { FormatError, UsageError } from '../errors.js';
-import { addPendingOutput, dropPendingOutput } from './atomic-output.js';
-import type { ReadableFile } from './readable-file.js';
-import { RandomAccessFile } from './random-access-file.js';
-import { widenPipe } from './pipe-size.js';
+import { FormatError, UsageError } from '../../errors.js';
+import { addPendingOutput, dropPendingOutput } from '../outputs/atomic-output.js';
+import type { ReadableFile } from '../inputs/readable-file.js';
+import { RandomAccessFile } from '../inputs/random-access-file.js';
+import { widenPipe } from '../os/pipe-size.js';
 import { SpillFile } from './spill-file.js';
 import { StreamedInput } from './streamed-input.js';
 

@@ -1,7 +1,7 @@
 import { constants, type Stats } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import { FormatError, IoError, ioError } from '../errors.js';
-import { failpoint } from './failpoints.js';
+import { FormatError, IoError, ioError } from '../../errors.js';
+import { failpoint } from '../os/failpoints.js';
 import type { ReadableFile } from './readable-file.js';
 
 /** The error for a path that is not a regular file: a FIFO is pointed to standard input, where streams are read. */

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
-import { failpointLeft } from './failpoints.js';
-import { PlaceableBuffer } from './placeable-buffer.js';
+import { failpointLeft } from '../os/failpoints.js';
+import { PlaceableBuffer } from '../os/placeable-buffer.js';
 
 const BUFFER_BYTES = 128 * 1024;
 
