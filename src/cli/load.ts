@@ -5,11 +5,13 @@ import type { Command } from './command.js';
 import { requiredList, requiredString, type FlagSpec } from './flags.js';
 import { parseParameterFlag } from './parameters-flag.js';
 import { COMMAND_SINK, runCommandJob } from './command-job.js';
+import { EDIT_FLAGS, editOperator } from './edit-flags.js';
 import { schedulerOptions } from './shared-flags.js';
 import { messages as messagesOf } from './printable.js';
 
 const FLAGS: FlagSpec[] = [
   { name: 'parameters', kind: 'list', value: '[SCOPE=]FILE', help: 'An input (IRPA, GGUF, safetensors, sharded sets as one), in the global scope or in SCOPE' },
+  ...EDIT_FLAGS,
   { name: 'device', kind: 'string', value: DEVICE_BACKENDS.join('|'), help: 'Where to load: host memory, or a GPU through WebGPU' },
   { name: 'priority', kind: 'list', value: 'KEY', help: 'Load these first, in order (exact, glob or SCOPE::KEY)' },
   { name: 'verify', kind: 'bool', help: 'Read every parameter back and compare its sha256 with the source' },
@@ -28,7 +30,8 @@ export const load: Command = {
 buffers, packing small ones into large device buffers, filling splats on the
 device, and reports throughput, time to the first parameter resident and peak
 RSS. --device=webgpu uses a GPU through Dawn (or Mesa's software renderer where
-there is none); --device=host loads into host memory.`,
+there is none); --device=host loads into host memory. convert's edits apply on
+the way (--cast=f16 casts in the staging ring, before the upload).`,
   flags: FLAGS,
   async execute(flags, io) {
     const backend = requiredString(flags, 'device', DEVICE_BACKENDS.join('|'));
@@ -48,8 +51,11 @@ there is none); --device=host loads into host memory.`,
       says: COMMAND_SINK,
     };
     // Priorities and --verify read parameters out of file order and twice.
-    const job: JobSpec = { sources: [{ kind: 'files', refs: inputs.map(parseParameterFlag) }], rereadsInputs: true, complete: () => ({ sinks: [sink], scheduler: options, sync: true }) };
-    const result = await runCommandJob(io, 'load', job, { ...messagesOf(io, 'load', flags.bools.get('quiet')), progress: !quiet });
+    const messages = messagesOf(io, 'load', flags.bools.get('quiet'));
+    // Every rule is checked before any file is read.
+    const body = { transforms: editOperator(flags, messages.warn), sinks: [sink], scheduler: options, sync: true };
+    const job: JobSpec = { sources: [{ kind: 'files', refs: inputs.map(parseParameterFlag) }], rereadsInputs: true, complete: () => body };
+    const result = await runCommandJob(io, 'load', job, { ...messages, progress: !quiet });
     const { stats, adapter, deviceBuffers, verified } = result.devices[0]!;
     const peakRssMiB = process.resourceUsage().maxRSS / 1024;
     const summary = {

@@ -20,7 +20,19 @@ export const F8E4M3FN: MiniFloatFormat = { expBits: 4, mantBits: 3, hasInf: fals
 export const F8E5M2FNUZ: MiniFloatFormat = { expBits: 5, mantBits: 2, hasInf: false, nanAsNegZero: true, saturate: false };
 export const F8E4M3FNUZ: MiniFloatFormat = { expBits: 4, mantBits: 3, hasInf: false, nanAsNegZero: true, saturate: false };
 
+/** `value` as f32 first, then narrowed: how IREE's HAL parses a typed value (`create`'s VALUE). */
 export function narrowFloat(value: number, format: MiniFloatFormat): number {
+  return narrowExact(Math.fround(value), format);
+}
+
+/**
+ * `value` (any double) rounded once to the nearest `format` value, ties to
+ * even, as a cast from f64 must: rounding through f32 first could round
+ * twice. Overflow gives infinity where the format has one, else the largest
+ * finite value where it saturates, else NaN (with the sign, where NaN has
+ * one), as PyTorch and ml_dtypes cast to the f8 types.
+ */
+export function narrowExact(value: number, format: MiniFloatFormat): number {
   const { expBits: E, mantBits: M } = format;
   const signBit = 1 << (E + M);
   const expAllOnes = (1 << E) - 1;
@@ -28,16 +40,15 @@ export function narrowFloat(value: number, format: MiniFloatFormat): number {
   // NaN carries no sign here (JS cannot see it); FNUZ formats spell NaN as -0.
   const nan = format.nanAsNegZero ? signBit : (expAllOnes << M) | mantMask;
   if (Number.isNaN(value)) return nan;
-  const f = Math.fround(value);
-  const sign = f < 0 || Object.is(f, -0) ? signBit : 0;
-  const a = Math.abs(f);
+  const sign = value < 0 || Object.is(value, -0) ? signBit : 0;
+  const a = Math.abs(value);
   // Largest finite encoding (magnitude bits).
   const maxFinite = format.hasInf
     ? (expAllOnes << M) - 1
     : format.nanAsNegZero
       ? (expAllOnes << M) | mantMask
       : ((expAllOnes << M) | mantMask) - 1;
-  const overflow = () => (format.hasInf ? sign | (expAllOnes << M) : format.saturate ? sign | maxFinite : nan);
+  const overflow = () => (format.hasInf ? sign | (expAllOnes << M) : format.saturate ? sign | maxFinite : format.nanAsNegZero ? nan : sign | nan);
   if (a === Infinity) return overflow();
   if (a === 0) return format.nanAsNegZero ? 0 : sign;
 
@@ -47,7 +58,7 @@ export function narrowFloat(value: number, format: MiniFloatFormat): number {
   const e = 2 ** exp > a ? exp - 1 : 2 ** (exp + 1) <= a ? exp + 1 : exp; // guard log2 rounding
   const subnormal = e < minNormalExp;
   const quantumExp = (subnormal ? minNormalExp : e) - M;
-  const scaled = a / 2 ** quantumExp; // exact: a has at most 24 significant bits
+  const scaled = a / 2 ** quantumExp; // exact: a division by a power of two
   let n = Math.floor(scaled);
   const rest = scaled - n;
   if (rest > 0.5 || (rest === 0.5 && n % 2 === 1)) n += 1;
@@ -57,6 +68,21 @@ export function narrowFloat(value: number, format: MiniFloatFormat): number {
   if (magnitude > maxFinite) return overflow();
   if (magnitude === 0 && format.nanAsNegZero) return 0;
   return sign | magnitude;
+}
+
+/** The value of `bits` in `format`: exact, infinities and NaN included (FNUZ: the sign bit alone is NaN). */
+export function widenFloat(bits: number, format: MiniFloatFormat): number {
+  const { expBits: E, mantBits: M } = format;
+  const signBit = 1 << (E + M);
+  const sign = bits & signBit ? -1 : 1;
+  const exp = (bits >> M) & ((1 << E) - 1);
+  const mant = bits & ((1 << M) - 1);
+  const expAllOnes = (1 << E) - 1;
+  if (format.nanAsNegZero && bits === signBit) return NaN;
+  if (format.hasInf && exp === expAllOnes) return mant === 0 ? sign * Infinity : NaN;
+  if (!format.hasInf && !format.nanAsNegZero && exp === expAllOnes && mant === (1 << M) - 1) return NaN;
+  const bias = (1 << (E - 1)) - 1 + (format.nanAsNegZero ? 1 : 0);
+  return exp === 0 ? sign * mant * 2 ** (1 - bias - M) : sign * (1 + mant / 2 ** M) * 2 ** (exp - bias);
 }
 
 /** f8E8M0FNU: a bare power-of-two exponent (scale factors); 0xFF is NaN. */

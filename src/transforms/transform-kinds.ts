@@ -1,6 +1,7 @@
 import type { OperatorFunction } from 'rxjs';
 import type { z } from 'zod';
 import type { Parameter } from '../model/parameter.js';
+import { cast, parseCastRule } from './cast.js';
 import { exclude } from './exclude.js';
 import { include } from './include.js';
 import { parseRealignRule, realign } from './realign.js';
@@ -82,6 +83,12 @@ export const TRANSFORMS = {
     schema: (zod) => zod.union([zod.number().int().positive(), oneOrMany(zod)]),
     rules: (value) => (typeof value === 'number' ? [String(value)] : list(value as string | string[])),
     operator: (rules) => realign(rules.map(parseRealignRule)),
+  },
+  cast: {
+    flag: { name: 'cast', kind: 'list', value: '[KEY=]DTYPE', help: 'Cast float parameters (all, or those matching KEY: integers too) to f64, f32, f16, bf16 or an f8 type, rounding to nearest even' },
+    schema: oneOrMany,
+    rules: (value) => list(value as string | string[]),
+    operator: (rules, warn) => cast(rules.map(parseCastRule), warn),
   },
 } as const satisfies Record<string, TransformKind>;
 
