@@ -15,6 +15,8 @@ export { DataError, FormatError, IoError, ParamflowError, UsageError } from './e
 // Parameters and where their bytes are.
 export type { ByteSource, ComputedStorage, FileSource, Parameter, Storage, TensorInfo } from './model/parameter.js';
 export type { Kernel } from './kernels/kernel.js';
+export type { KernelRecipe } from './kernels/recipes.js';
+export { CAST_TARGETS, castKernel, type CastTarget } from './kernels/cast.js';
 export { byteSwapKernel } from './kernels/byte-swap.js';
 export type { ByteSwap } from './formats/byte-swap.js';
 export { ParameterIndex } from './model/parameter-index.js';

@@ -184,6 +184,7 @@ export function castKernel(from: string, to: CastTarget, bigEndianSource = false
   const name = `cast ${from}${bigEndianSource ? ' big-endian' : ''} to ${to}`;
   let kernel = kernels.get(name);
   if (!kernel) {
+    if (!castReads(from) || !isFloatType(to)) throw new Error(`no cast from ${from} to ${to}`);
     const read = readerOf(from);
     const cast = fastPath(from, to) ?? ((input: Uint8Array, output: Uint8Array) => write(to, output, read(input)));
     const size = READS[from]!;
@@ -192,6 +193,7 @@ export function castKernel(from: string, to: CastTarget, bigEndianSource = false
       inputUnit: size,
       outputUnit: READS[to]!,
       run: bigEndianSource && size > 1 ? (input, output) => cast(toLittleEndian(input, size), output) : cast,
+      recipe: { kind: 'cast', from, to, bigEndian: bigEndianSource },
     };
     kernels.set(name, kernel);
   }

@@ -1,3 +1,5 @@
+import type { KernelRecipe } from './recipes.js';
+
 /**
  * A payload kernel: computes a parameter's bytes from its source bytes, a
  * unit at a time. Work is cut on whole units, so any run of units can be
@@ -18,6 +20,8 @@ export interface Kernel {
    * bytes). When the units are equal, `output` may be `input` itself.
    */
   run(input: Uint8Array, output: Uint8Array): void;
+  /** How a worker thread makes the same kernel; without one, it runs on the calling thread. */
+  recipe?: KernelRecipe;
 }
 
 /** Output bytes for `inputBytes` of source (a whole number of units). */

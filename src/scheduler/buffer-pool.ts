@@ -5,7 +5,10 @@ export class BufferPool {
   private readonly free: PlaceableBuffer[] = [];
   private created = 0;
 
-  constructor(readonly bufferBytes: number) {}
+  constructor(
+    readonly bufferBytes: number,
+    private readonly options: { shared?: boolean } = {},
+  ) {}
 
   /** Buffers allocated so far (for tests: bounded by the budget, not by the data). */
   get allocated(): number {
@@ -16,7 +19,7 @@ export class BufferPool {
     const buffer = this.free.pop();
     if (buffer) return buffer;
     ++this.created;
-    return PlaceableBuffer.allocate(this.bufferBytes);
+    return PlaceableBuffer.allocate(this.bufferBytes, this.options);
   }
 
   give(buffer: PlaceableBuffer): void {

@@ -6,7 +6,8 @@
 import PQueue from 'p-queue';
 import { Subject } from 'rxjs';
 import { FormatError, ioError } from '../errors.js';
-import { compute, inPlace, outputBytes } from '../kernels/kernel.js';
+import { inPlace, outputBytes } from '../kernels/kernel.js';
+import { kernelPool } from '../kernels/kernel-pool.js';
 import type { FileCache } from '../io/inputs/file-cache.js';
 import { fillWithPattern } from '../model/fill-pattern.js';
 import { BufferPool } from './buffer-pool.js';
@@ -89,7 +90,8 @@ export class IoScheduler {
     };
     this.budget = new ByteBudget(Math.max(this.options.budgetBytes, this.options.chunkBytes));
     // Room past a chunk for the padding a laid-out read puts between parameters.
-    this.pool = new BufferPool(this.options.chunkBytes + LAYOUT_SLACK_BYTES);
+    // Shared memory, so a kernel thread computes in the buffers themselves.
+    this.pool = new BufferPool(this.options.chunkBytes + LAYOUT_SLACK_BYTES, { shared: true });
     this.queue = new PQueue({ concurrency: this.options.concurrency });
     this.kernelCopy = this.options.kernelCopy && kernelCopyAvailable();
   }
@@ -250,8 +252,9 @@ export class IoScheduler {
         this.calls.writes += 1;
         await targets[laid.file]!.write(laidBuffer.subarray(0, laid.span), laid.target);
       } else {
-        const read = await source.read(job.offset, job.length, 'parameter data', pooled.at(job.offset - nudge));
-        const bytes = kernel ? compute(kernel, read, output?.at(first?.target ?? 0)) : read;
+        // A kernel reads elements: its buffers start on 8-byte boundaries, the side of the page offset that keeps the copies fast.
+        const read = await source.read(job.offset, job.length, 'parameter data', pooled.at(kernel ? job.offset - (job.offset % 8) : job.offset - nudge));
+        const bytes = kernel ? await kernelPool().run(kernel, read, output?.at(roundUp(first?.target ?? 0, 8))) : read;
         const writes: Promise<void>[] = [];
         for (const [file, places] of groupBy(job.places, (p) => p.file)) {
           for (const run of targetRuns(places)) writes.push(writeRun(targets[file]!, run, bytes));
@@ -326,3 +329,4 @@ function sourceRead(job: CopyJob): { job: CopyJob; path: string; offset: number;
   return [];
 }
 
+const roundUp = (n: number, to: number) => Math.ceil(n / to) * to;

@@ -89,6 +89,7 @@ export class DeviceLoad {
     const slots = Math.max(1, options.stagingBuffers ?? 4);
     const { scheduler } = this;
     const { files, done } = inputsOf(options);
+    // Not shared memory: Dawn's writeBuffer refuses views of a SharedArrayBuffer, so a kernel here runs on this thread.
     const pool = new BufferPool(chunkBytes);
     // Where a kernel whose output differs in length from its input writes it.
     const outputs = new BufferPool(chunkBytes);

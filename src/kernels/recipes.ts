@@ -1,0 +1,16 @@
+import { castKernel, type CastTarget } from './cast.js';
+import type { Kernel } from './kernel.js';
+
+/**
+ * How to make a kernel again, as plain data a worker thread can be sent: a
+ * kernel with a recipe runs on the kernel pool's threads, one without runs
+ * where it is called (a byte swap: native, and faster than a message).
+ */
+export type KernelRecipe = { kind: 'cast'; from: string; to: CastTarget; bigEndian: boolean };
+
+/** Every kind of recipe, and the kernel it makes. */
+const RECIPES: { [K in KernelRecipe['kind']]: (recipe: Extract<KernelRecipe, { kind: K }>) => Kernel } = {
+  cast: (r) => castKernel(r.from, r.to, r.bigEndian),
+};
+
+export const kernelOf = (recipe: KernelRecipe): Kernel => RECIPES[recipe.kind](recipe);
