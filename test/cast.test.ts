@@ -7,7 +7,7 @@ import { BF16, F16, F8E4M3FNUZ, F8E5M2, F8E5M2FNUZ, widenFloat, type MiniFloatFo
 import { castKernel, type CastTarget } from '../src/kernels/cast.js';
 import { compute } from '../src/kernels/kernel.js';
 import { openSource } from '../src/sources/open.js';
-import { runCli } from './helpers/cli.js';
+import { runCli, tensorHashes } from './helpers/cli.js';
 import { inTempDir, sharedDir } from './helpers/paths.js';
 import { safetensorsFile } from './helpers/safetensors-bytes.js';
 
@@ -132,11 +132,6 @@ bf.tofile(d + '/f32-bf16.bin')
 
 const reference = join(sharedDir, 'real/gguf/ggml-reference');
 
-/** Each tensor's sha256, as `dump --hash` reports it. */
-async function hashes(path: string): Promise<Map<string, string>> {
-  const r = await runCli(['dump', `--parameters=${path}`, '--json', '--hash']);
-  return new Map(r.stdout.trim().split('\n').map((l) => JSON.parse(l)).map((o: { key: string; sha256: string }) => [o.key, o.sha256]));
-}
 
 test("--cast=f16 and --cast=bf16 give ggml's own casts byte for byte; f16 and bf16 cast to f32 give its dequantizer's values", async (t) => {
   const rows = (await readFile(join(reference, 'quantize.tsv'), 'utf8')).trim().split('\n').slice(1).map((l) => l.split('\t'));
@@ -145,7 +140,7 @@ test("--cast=f16 and --cast=bf16 give ggml's own casts byte for byte; f16 and bf
       const out = join(dir, `${type}.gguf`);
       const r = await runCli(['convert', `--parameters=${join(reference, 'quant-source.gguf')}`, `--cast=${type}`, `--output=${out}`, '--quiet']);
       t.is(r.code, 0, r.stderr);
-      const got = await hashes(out);
+      const got = await tensorHashes(out);
       const want = rows.filter((row) => row[1] === type);
       t.is(want.length, 5);
       for (const [tensor, , , sha] of want) t.is(got.get(tensor!), sha, `${tensor} ${type}`);
@@ -157,7 +152,7 @@ test("--cast=f16 and --cast=bf16 give ggml's own casts byte for byte; f16 and bf
       const out = join(dir, `${file}.f32.safetensors`);
       const r = await runCli(['convert', `--parameters=${join(sharedDir, 'real/gguf', file)}`, '--cast=f32', `--output=${out}`, '--quiet']);
       t.is(r.code, 0, r.stderr);
-      const got = await hashes(out);
+      const got = await tensorHashes(out);
       const want = dequantized.filter((row) => row[0] === file);
       t.true(want.length > 30);
       for (const [, tensor, , , sha] of want) t.is(got.get(tensor!), sha, `${file} ${tensor}`);

@@ -10,7 +10,7 @@ import { DeviceLoad, residentKey } from '../src/sinks/device-loader.js';
 import { verifyResident } from '../src/sinks/verify-resident.js';
 import { loadIndex } from '../src/sources/load-index.js';
 import { ParameterProvider } from '../src/provider/parameter-provider.js';
-import { runCli } from './helpers/cli.js';
+import { runCli, tensorHashes } from './helpers/cli.js';
 import { ggufFile } from './helpers/gguf-bytes.js';
 import { inTempDir, sharedDir } from './helpers/paths.js';
 
@@ -21,11 +21,6 @@ const TWINS = [
   ['bigendian/stories260K-F32-BE.gguf', 'stories260K.gguf'],
   ['bigendian/stories260K-F16-BE.gguf', 'stories260K-F16.gguf'],
 ] as const;
-
-async function tensorHashes(path: string): Promise<Map<string, string>> {
-  const r = await runCli(['dump', `--parameters=${path}`, '--json', '--hash']);
-  return new Map(r.stdout.trim().split('\n').map((l) => JSON.parse(l)).map((o: { key: string; sha256: string }) => [o.key, o.sha256]));
-}
 
 test('a big-endian GGUF rewritten as GGUF is its little-endian twin, byte for byte, whatever the chunk size', async (t) => {
   await inTempDir(async (dir) => {

@@ -48,6 +48,9 @@ function tableOf(dtype: string): Float32Array {
   return table;
 }
 
+/** Every f16 value by its bits (ggml's scales are f16). */
+export const halfTable = (): Float32Array => tableOf('F16');
+
 /** `bytes` as a typed array of `count` elements, copied when they do not start on an element boundary. */
 function view<T>(bytes: Uint8Array, size: number, make: (buffer: ArrayBufferLike, offset: number, length: number) => T): T {
   // A copy (not `slice`, which on a Buffer is a view) starts at 0.

@@ -1,4 +1,5 @@
 import { castKernel, type CastTarget } from './cast.js';
+import { dequantizeKernel, type DequantizeTarget } from './dequantize.js';
 import type { Kernel } from './kernel.js';
 
 /**
@@ -6,11 +7,12 @@ import type { Kernel } from './kernel.js';
  * kernel with a recipe runs on the kernel pool's threads, one without runs
  * where it is called (a byte swap: native, and faster than a message).
  */
-export type KernelRecipe = { kind: 'cast'; from: string; to: CastTarget; bigEndian: boolean };
+export type KernelRecipe = { kind: 'cast'; from: string; to: CastTarget; bigEndian: boolean } | { kind: 'dequantize'; type: string; to: DequantizeTarget; bigEndian: boolean };
 
 /** Every kind of recipe, and the kernel it makes. */
 const RECIPES: { [K in KernelRecipe['kind']]: (recipe: Extract<KernelRecipe, { kind: K }>) => Kernel } = {
   cast: (r) => castKernel(r.from, r.to, r.bigEndian),
+  dequantize: (r) => dequantizeKernel(r.type, r.to, r.bigEndian),
 };
 
-export const kernelOf = (recipe: KernelRecipe): Kernel => RECIPES[recipe.kind](recipe);
+export const kernelOf = (recipe: KernelRecipe): Kernel => (RECIPES[recipe.kind] as (r: KernelRecipe) => Kernel)(recipe);

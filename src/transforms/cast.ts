@@ -1,7 +1,8 @@
 import type { OperatorFunction } from 'rxjs';
 import { DataError, UsageError } from '../errors.js';
-import { castKernel, castReads, CAST_TARGETS, elementBytes, isFloatType, type CastTarget } from '../kernels/cast.js';
-import { compute } from '../kernels/kernel.js';
+import { castKernel, castReads, CAST_TARGETS, isFloatType, type CastTarget } from '../kernels/cast.js';
+import { DEQUANTIZED_TYPES, dequantizeKernel, dequantizes, type DequantizeTarget } from '../kernels/dequantize.js';
+import { compute, outputBytes } from '../kernels/kernel.js';
 import { describeKey } from '../model/parameter-index.js';
 import { fileRange, fillPattern, type Parameter } from '../model/parameter.js';
 import { keyPattern, PatternUse, type KeyPattern } from './key-pattern.js';
@@ -13,6 +14,8 @@ export interface CastRule {
   pattern?: KeyPattern;
   to: CastTarget;
 }
+
+const DEQUANTIZE_TARGETS: CastTarget[] = ['F32', 'F16', 'BF16'];
 
 /** Type names a rule takes, in any case: IREE's (`bf16`, `f8E4M3FN`), safetensors' (`BF16`, `F8_E4M3`). */
 const TARGET_NAMES: Record<string, CastTarget> = Object.fromEntries([
@@ -46,12 +49,14 @@ export function cast(rules: CastRule[], warn?: (message: string) => void): Opera
         const rule = named.find((r) => r.pattern!.matches(p));
         if (rule) use.mark(rule);
         const dtype = p.tensor?.dtype;
-        if (!rule && (!bare || dtype === undefined || !isFloatType(dtype))) return emit(p);
+        // A bare rule takes floats and quantized blocks (dequantized); integers only when named.
+        if (!rule && (!bare || dtype === undefined || !(isFloatType(dtype) || dequantizes(dtype)))) return emit(p);
         const to = (rule ?? bare)!.to;
         const name = describeKey(p.scope, p.key);
         if (dtype === undefined) throw new DataError(`parameter ${name} of ${p.origin} has no dtype (an IRPA archive without tensor metadata), so it cannot be cast`);
-        if (!castReads(dtype)) throw new DataError(`parameter ${name} is ${dtype}, which cast does not read (a quantized type is read by dequantize)`);
-        if (bare) use.mark(bare);
+        if (!castReads(dtype) && !dequantizes(dtype)) throw new DataError(`parameter ${name} is ${dtype}, which cast cannot read; it reads floats, integers and ${DEQUANTIZED_TYPES.join(', ')}`);
+        if (dequantizes(dtype) && !DEQUANTIZE_TARGETS.includes(to)) throw new DataError(`parameter ${name} is ${dtype}, which is dequantized to F32, F16 or BF16, not ${to}`);
+        if (!rule) use.mark(bare!);
         if (dtype === to) return emit(p);
         emit(castParameter(p, to));
       },
@@ -64,10 +69,10 @@ export function cast(rules: CastRule[], warn?: (message: string) => void): Opera
 function castParameter(p: Parameter, to: CastTarget): Parameter {
   const from = p.tensor!.dtype;
   const bigEndian = p.tensor!.bigEndian ?? false;
-  const kernel = castKernel(from, to, bigEndian);
-  const count = p.length / elementBytes(from)!;
+  const kernel = dequantizes(from) ? dequantizeKernel(from, to as DequantizeTarget, bigEndian) : castKernel(from, to, bigEndian);
   const tensor = { dtype: to, shape: p.tensor!.shape };
-  const length = count * elementBytes(to)!;
+  if (p.length % kernel.inputUnit !== 0) throw new DataError(`parameter ${describeKey(p.scope, p.key)} of ${p.length} bytes is not a whole number of ${from} ${dequantizes(from) ? 'blocks' : 'elements'}`);
+  const length = outputBytes(kernel, p.length);
   const pattern = fillPattern(p);
   if (pattern) {
     // A pattern of whole elements casts to one (fills are little-endian whatever the source); one that splits elements is not a value of the type.

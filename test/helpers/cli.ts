@@ -32,3 +32,10 @@ export function spawnCli(args: string[], options: { cwd?: string; env?: NodeJS.P
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
+
+/** Each tensor's sha256 in a parameter file, by key, as `dump --hash` reports it. */
+export async function tensorHashes(path: string): Promise<Map<string, string>> {
+  const r = await runCli(['dump', `--parameters=${path}`, '--json', '--hash']);
+  if (r.code !== 0) throw new Error(r.stderr);
+  return new Map(r.stdout.trim().split('\n').map((l) => JSON.parse(l)).map((o: { key: string; sha256: string }) => [o.key, o.sha256]));
+}
