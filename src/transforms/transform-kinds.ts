@@ -4,6 +4,7 @@ import type { Parameter } from '../model/parameter.js';
 import { cast, parseCastRule } from './cast.js';
 import { exclude } from './exclude.js';
 import { include } from './include.js';
+import { quantize, parseQuantizeRule } from './quantize.js';
 import { parseRealignRule, realign } from './realign.js';
 import { parseRenameRule, rename } from './rename.js';
 import { parseSplatRule, splat } from './splat.js';
@@ -89,6 +90,12 @@ export const TRANSFORMS = {
     schema: oneOrMany,
     rules: (value) => list(value as string | string[]),
     operator: (rules, warn) => cast(rules.map(parseCastRule), warn),
+  },
+  quantize: {
+    flag: { name: 'quantize', kind: 'list', value: '[KEY=]TYPE[:keep]', help: 'Quantize float matrices (all but 1-D ones, or those matching KEY) to Q4_0, Q4_1, Q5_0, Q5_1 or Q8_0, as ggml does; :keep leaves those whose rows the block does not divide' },
+    schema: oneOrMany,
+    rules: (value) => list(value as string | string[]),
+    operator: (rules, warn) => quantize(rules.map(parseQuantizeRule), warn),
   },
 } as const satisfies Record<string, TransformKind>;
 
