@@ -1,5 +1,5 @@
 import { BF16, F16, F8E4M3FNUZ, F8E5M2, F8E5M2FNUZ, narrowExact, widenFloat, type MiniFloatFormat } from '../formats/minifloat.js';
-import type { Kernel } from './kernel.js';
+import { namedKernel, type Kernel } from './kernel.js';
 
 /**
  * Casts between float types, element by element: round to nearest, ties to
@@ -176,31 +176,24 @@ function f16Bits(u: number): number {
   return sign | (rest > half || (rest === half && (r & 1) === 1) ? r + 1 : r);
 }
 
-const kernels = new Map<string, Kernel>();
-
 /**
  * The kernel that casts elements of `from` to `to`, reading them big-endian
  * if asked (a big-endian GGUF's payload); one per case, so ranges needing
  * the same are seen as the same.
  */
 export function castKernel(from: string, to: CastTarget, bigEndianSource = false): Kernel {
-  const name = `cast ${from}${bigEndianSource ? ' big-endian' : ''} to ${to}`;
-  let kernel = kernels.get(name);
-  if (!kernel) {
+  return namedKernel(`cast ${from}${bigEndianSource ? ' big-endian' : ''} to ${to}`, () => {
     if (!castReads(from) || !isFloatType(to)) throw new Error(`no cast from ${from} to ${to}`);
     const read = readerOf(from);
     const cast = fastPath(from, to) ?? ((input: Uint8Array, output: Uint8Array) => write(to, output, read(input)));
     const size = READS[from]!;
-    kernel = {
-      name,
+    return {
       inputUnit: size,
       outputUnit: READS[to]!,
       run: bigEndianSource && size > 1 ? (input, output) => cast(toLittleEndian(input, size), output) : cast,
       recipe: { kind: 'cast', from, to, bigEndian: bigEndianSource },
     };
-    kernels.set(name, kernel);
-  }
-  return kernel;
+  });
 }
 
 /** A little-endian copy of big-endian elements of `size` bytes. */

@@ -1,7 +1,7 @@
 import { ggmlByteSwap, swapBytes } from '../formats/byte-swap.js';
 import { ggmlTypeByName } from '../formats/gguf/types.js';
 import { castKernel, halfTable } from './cast.js';
-import type { Kernel } from './kernel.js';
+import { namedKernel, type Kernel } from './kernel.js';
 
 /**
  * GGUF's quantized blocks to f32 values, as ggml's reference dequantizers
@@ -168,21 +168,16 @@ export const DEQUANTIZED_TYPES = Object.keys(DECODERS);
 export const dequantizes = (type: string): boolean => type in DECODERS;
 
 export type DequantizeTarget = 'F32' | 'F16' | 'BF16';
-const kernels = new Map<string, Kernel>();
-
 /** The kernel that dequantizes blocks of `type` (big-endian ones if asked) to `to`, a block a unit. */
 export function dequantizeKernel(type: string, to: DequantizeTarget, bigEndian = false): Kernel {
-  const name = `dequantize ${type}${bigEndian ? ' big-endian' : ''} to ${to}`;
-  let kernel = kernels.get(name);
-  if (!kernel) {
+  return namedKernel(`dequantize ${type}${bigEndian ? ' big-endian' : ''} to ${to}`, () => {
     const decode = DECODERS[type];
     const ggml = ggmlTypeByName(type);
     if (!decode || !ggml) throw new Error(`no dequantizer for ${type}`);
     const swap = bigEndian ? ggmlByteSwap(ggml.id) : undefined;
     const narrow = to === 'F32' ? undefined : castKernel('F32', to);
     const { blockBytes, blockElements } = ggml;
-    kernel = {
-      name,
+    return {
       inputUnit: blockBytes,
       outputUnit: blockElements * (to === 'F32' ? 4 : 2),
       run(input, output) {
@@ -201,7 +196,5 @@ export function dequantizeKernel(type: string, to: DequantizeTarget, bigEndian =
       },
       recipe: { kind: 'dequantize', type, to, bigEndian },
     };
-    kernels.set(name, kernel);
-  }
-  return kernel;
+  });
 }

@@ -43,3 +43,12 @@ export function compute(kernel: Kernel, input: Uint8Array, output?: Uint8Array):
   kernel.run(input, out);
   return out;
 }
+
+const made = new Map<string, Kernel>();
+
+/** The kernel named `name`, made once: ranges that need the same kernel are seen to need the same. */
+export function namedKernel(name: string, make: () => Omit<Kernel, 'name'>): Kernel {
+  let kernel = made.get(name);
+  if (!kernel) made.set(name, (kernel = { name, ...make() }));
+  return kernel;
+}

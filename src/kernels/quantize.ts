@@ -1,6 +1,6 @@
 import { ggmlTypeByName } from '../formats/gguf/types.js';
 import { castKernel, elementBytes } from './cast.js';
-import type { Kernel } from './kernel.js';
+import { namedKernel, type Kernel } from './kernel.js';
 
 /**
  * f32 values to GGUF's quantized blocks, as ggml's reference quantizers
@@ -120,20 +120,15 @@ const ENCODERS: Record<string, Encode> = {
 export const QUANTIZED_TYPES = Object.keys(ENCODERS);
 export const quantizes = (type: string): boolean => type in ENCODERS;
 
-const kernels = new Map<string, Kernel>();
-
 /** The kernel that quantizes `from` elements (F32, F16 or BF16; big-endian if asked) to blocks of `type`, a block a unit. */
 export function quantizeKernel(from: string, type: string, bigEndian = false): Kernel {
-  const name = `quantize ${from}${bigEndian ? ' big-endian' : ''} to ${type}`;
-  let kernel = kernels.get(name);
-  if (!kernel) {
+  return namedKernel(`quantize ${from}${bigEndian ? ' big-endian' : ''} to ${type}`, () => {
     const encode = ENCODERS[type];
     const ggml = ggmlTypeByName(type);
     if (!encode || !ggml || !['F32', 'F16', 'BF16'].includes(from)) throw new Error(`no quantizer from ${from} to ${type}`);
     const widen = from === 'F32' && !bigEndian ? undefined : castKernel(from, 'F32', bigEndian);
     const { blockBytes, blockElements } = ggml;
-    kernel = {
-      name,
+    return {
       inputUnit: blockElements * elementBytes(from)!,
       outputUnit: blockBytes,
       run(input, output) {
@@ -145,7 +140,5 @@ export function quantizeKernel(from: string, type: string, bigEndian = false): K
       },
       recipe: { kind: 'quantize', from, type, bigEndian },
     };
-    kernels.set(name, kernel);
-  }
-  return kernel;
+  });
 }

@@ -5,7 +5,8 @@ import { DEQUANTIZED_TYPES, dequantizeKernel, dequantizes, type DequantizeTarget
 import { compute, outputBytes } from '../kernels/kernel.js';
 import { describeKey } from '../model/parameter-index.js';
 import { fileRange, fillPattern, type Parameter } from '../model/parameter.js';
-import { keyPattern, PatternUse, type KeyPattern } from './key-pattern.js';
+import { keyPattern, type KeyPattern } from './key-pattern.js';
+import { RuleChoice } from './rule-choice.js';
 import { parameterOperator } from './operator.js';
 
 export interface CastRule {
@@ -40,14 +41,13 @@ export function parseCastRule(text: string): CastRule {
  * dtype goes to every output (safetensors dtype, GGUF type, IRPA metadata).
  */
 export function cast(rules: CastRule[], warn?: (message: string) => void): OperatorFunction<Parameter, Parameter> {
-  const named = rules.filter((r) => r.pattern);
-  const bare = rules.findLast((r) => !r.pattern);
   return parameterOperator(() => {
-    const use = new PatternUse();
+    const choice = new RuleChoice(rules);
+    const { bare } = choice;
     return {
       step(p, emit) {
-        const rule = named.find((r) => r.pattern!.matches(p));
-        if (rule) use.mark(rule);
+        const rule = choice.named(p);
+        if (rule) choice.applied(rule);
         const dtype = p.tensor?.dtype;
         // A bare rule takes floats and quantized blocks (dequantized); integers only when named.
         if (!rule && (!bare || dtype === undefined || !(isFloatType(dtype) || dequantizes(dtype)))) return emit(p);
@@ -56,11 +56,11 @@ export function cast(rules: CastRule[], warn?: (message: string) => void): Opera
         if (dtype === undefined) throw new DataError(`parameter ${name} of ${p.origin} has no dtype (an IRPA archive without tensor metadata), so it cannot be cast`);
         if (!castReads(dtype) && !dequantizes(dtype)) throw new DataError(`parameter ${name} is ${dtype}, which cast cannot read; it reads floats, integers and ${DEQUANTIZED_TYPES.join(', ')}`);
         if (dequantizes(dtype) && !DEQUANTIZE_TARGETS.includes(to)) throw new DataError(`parameter ${name} is ${dtype}, which is dequantized to F32, F16 or BF16, not ${to}`);
-        if (!rule) use.mark(bare!);
+        if (!rule) choice.applied(bare!);
         if (dtype === to) return emit(p);
         emit(castParameter(p, to));
       },
-      done: () => use.unused(rules).forEach((t) => warn?.(`--cast=${t} names no parameter`)),
+      done: () => choice.unused().forEach((t) => warn?.(`--cast=${t} names no parameter`)),
     };
   });
 }

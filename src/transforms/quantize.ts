@@ -5,7 +5,8 @@ import { outputBytes } from '../kernels/kernel.js';
 import { QUANTIZED_TYPES, quantizeKernel } from '../kernels/quantize.js';
 import { describeKey } from '../model/parameter-index.js';
 import { fileRange, type Parameter } from '../model/parameter.js';
-import { keyPattern, PatternUse, type KeyPattern } from './key-pattern.js';
+import { keyPattern, type KeyPattern } from './key-pattern.js';
+import { RuleChoice } from './rule-choice.js';
 import { parameterOperator } from './operator.js';
 
 export interface QuantizeRule {
@@ -40,18 +41,17 @@ export function parseQuantizeRule(text: string): QuantizeRule {
  * naming the parameter, unless the rule ends in `:keep`.
  */
 export function quantize(rules: QuantizeRule[], warn?: (message: string) => void): OperatorFunction<Parameter, Parameter> {
-  const named = rules.filter((r) => r.pattern);
-  const bare = rules.findLast((r) => !r.pattern);
   return parameterOperator(() => {
-    const use = new PatternUse();
+    const choice = new RuleChoice(rules);
+    const { bare } = choice;
     return {
       step(p, emit) {
-        const rule = named.find((r) => r.pattern!.matches(p));
+        const rule = choice.named(p);
         const tensor = p.tensor;
         const float = tensor !== undefined && QUANTIZES_FROM.includes(tensor.dtype);
         if (!rule && (!bare || !float || tensor!.shape.length < 2)) return emit(p);
         const { type, keepUneven } = (rule ?? bare)!;
-        use.mark((rule ?? bare)!);
+        choice.applied((rule ?? bare)!);
         const name = describeKey(p.scope, p.key);
         if (!tensor) throw new DataError(`parameter ${name} of ${p.origin} has no dtype (an IRPA archive without tensor metadata), so it cannot be quantized`);
         if (!float) throw new DataError(`parameter ${name} is ${tensor.dtype}; quantize reads ${QUANTIZES_FROM.join(', ')}`);
@@ -69,7 +69,7 @@ export function quantize(rules: QuantizeRule[], warn?: (message: string) => void
           tensor: { dtype: type, shape: tensor.shape, ggmlType: ggml.id },
         });
       },
-      done: () => use.unused(rules).forEach((t) => warn?.(`--quantize=${t} names no parameter`)),
+      done: () => choice.unused().forEach((t) => warn?.(`--quantize=${t} names no parameter`)),
     };
   });
 }
