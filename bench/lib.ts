@@ -9,11 +9,16 @@ import { fileURLToPath } from 'node:url';
 export const cli = resolve(dirname(fileURLToPath(import.meta.url)), '../../bin/paramflow.js');
 const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 
-/** A safetensors file of about `bytes` of random F32 data in `count` tensors. */
-export async function makeSafetensors(path: string, bytes: number, count: number): Promise<number> {
-  const each = Math.max(4, Math.floor(bytes / count / 4) * 4);
+/**
+ * A safetensors file of about `bytes` of random F32 data in `count`
+ * tensors: 1-D, or matrices of rows of `row` elements (as a quantizer wants).
+ */
+export async function makeSafetensors(path: string, bytes: number, count: number, row?: number): Promise<number> {
+  const unit = 4 * (row ?? 1);
+  const each = Math.max(unit, Math.floor(bytes / count / unit) * unit);
   const header: Record<string, unknown> = { __metadata__: { format: 'pt' } };
-  for (let i = 0; i < count; ++i) header[`model.layers.${i}.weight`] = { dtype: 'F32', shape: [each / 4], data_offsets: [i * each, (i + 1) * each] };
+  const shape = row ? [each / unit, row] : [each / 4];
+  for (let i = 0; i < count; ++i) header[`model.layers.${i}.weight`] = { dtype: 'F32', shape, data_offsets: [i * each, (i + 1) * each] };
   const json = Buffer.from(JSON.stringify(header));
   const file = await open(path, 'w');
   const head = Buffer.alloc(8);

@@ -46,7 +46,8 @@ with open(dst, 'wb') as out:
 const dir = await mkdtemp(join(flag('dir') ?? tmpdir(), 'paramflow-bench-'));
 try {
   const input = join(dir, 'model.safetensors');
-  const size = await makeSafetensors(input, sizeGiB * 2 ** 30, 300);
+  // Matrices of 4096-element rows: a bare --quantize takes them (it leaves 1-D tensors).
+  const size = await makeSafetensors(input, sizeGiB * 2 ** 30, 300, 4096);
   const script = join(dir, 'cast.py');
   await writeFile(script, NUMPY_CAST);
   warm(input);
@@ -66,7 +67,7 @@ try {
   rows.push(['convert --cast=bf16', rows[0]![1], 'numpy bf16 rounding', best(runs, numpy('bf16'), clean), '1.00x']);
   rows.push(['convert --cast=f16', rows[1]![1], 'numpy astype(float16)', best(runs, numpy('f16'), clean), '1.00x']);
 
-  console.log(`input: ${(size / 2 ** 30).toFixed(2)} GiB f32 safetensors, 300 tensors; best of ${runs}; warm page cache; no flush`);
+  console.log(`input: ${(size / 2 ** 30).toFixed(2)} GiB f32 safetensors, 300 matrices of 4096-element rows; best of ${runs}; warm page cache; no flush`);
   console.log(`plain convert: ${plain.seconds.toFixed(2)} s, ${rss(plain)}; ${cores} kernel threads`);
   console.log(`${'case'.padEnd(22)} ${'time'.padStart(7)} ${'against'.padEnd(24)} ${'time'.padStart(7)} ${'ratio'.padStart(6)} ${'goal'.padStart(6)} ${'GB/s/core'.padStart(10)} ${'RSS'.padStart(8)}`);
   for (const [name, ours, peer, theirs, goal] of rows) {

@@ -145,6 +145,15 @@ function fastPath(from: string, to: string): ((input: Uint8Array, output: Uint8A
   };
 }
 
+const scratch = new Float32Array(1);
+const scratchBits = new Int32Array(scratch.buffer);
+
+/** The f16 bits of a value (rounded to f32 first, as ggml stores its scales from f32). */
+export function halfBitsOf(value: number): number {
+  scratch[0] = value;
+  return f16Bits(scratchBits[0]!);
+}
+
 /** bf16 of an f32's bits: round to nearest even on the low half; a NaN keeps its sign and top payload, made quiet. */
 function bf16Bits(u: number): number {
   if ((u & 0x7fffffff) > 0x7f800000) return (u >>> 16) | 0x40;

@@ -1,5 +1,5 @@
 import { ggmlTypeByName } from '../formats/gguf/types.js';
-import { castKernel, elementBytes } from './cast.js';
+import { castKernel, elementBytes, halfBitsOf } from './cast.js';
 import { namedKernel, type Kernel } from './kernel.js';
 
 /**
@@ -17,20 +17,9 @@ type Encode = (x: Float32Array, at: number, b: Uint8Array, out: number) => void;
 /** C's `roundf`: halves away from zero. */
 const roundAway = (v: number) => (v < 0 ? -Math.round(-v) : Math.round(v));
 
-/** The f16 of an f32 value, as ggml stores its scales (ties to even). */
-const toHalf = (() => {
-  const kernel = castKernel('F32', 'F16');
-  const from = new Float32Array(1);
-  const to = new Uint8Array(2);
-  return (v: number) => {
-    from[0] = v;
-    kernel.run(new Uint8Array(from.buffer), to);
-    return to[0]! | (to[1]! << 8);
-  };
-})();
-
+/** An f32 value's f16, as ggml stores its scales (ties to even), little-endian at `at`. */
 const putHalf = (b: Uint8Array, at: number, v: number) => {
-  const half = toHalf(v);
+  const half = halfBitsOf(v);
   b[at] = half & 0xff;
   b[at + 1] = half >> 8;
 };
