@@ -18,6 +18,7 @@ export type { Kernel } from './kernels/kernel.js';
 export type { KernelRecipe } from './kernels/recipes.js';
 export { CAST_TARGETS, castKernel, type CastTarget } from './kernels/cast.js';
 export { DEQUANTIZED_TYPES, dequantizeKernel, type DequantizeTarget } from './kernels/dequantize.js';
+export { QUANTIZED_TYPES, quantizeKernel } from './kernels/quantize.js';
 export { byteSwapKernel } from './kernels/byte-swap.js';
 export type { ByteSwap } from './formats/byte-swap.js';
 export { ParameterIndex } from './model/parameter-index.js';
