@@ -1,6 +1,7 @@
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BF16, F16, F8E4M3FNUZ, F8E5M2, F8E5M2FNUZ, widenFloat, type MiniFloatFormat } from '../src/formats/minifloat.js';
@@ -198,11 +199,22 @@ test('--cast in convert and jobs: rules by key, integers only when named, the ne
     await writeFile(join(dir, 'job.yaml'), `sources: [{ path: model.safetensors }]\ntransforms: [{ cast: "w=f8E4M3FN" }]\nsinks: [{ safetensors: { path: job.safetensors } }]\n`);
     r = await runCli(['run', join(dir, 'job.yaml'), '--dry-run']);
     t.is(r.code, 0, r.stderr);
-    t.regex(r.stdout, /4 w \(cast F32 to F8_E4M3 of 16 source bytes\)/);
+    t.regex(r.stdout, /4 w F32 2x2 -> F8_E4M3 2x2 \(cast F32 to F8_E4M3 of 16 source bytes\)/);
     r = await runCli(['run', join(dir, 'job.yaml'), '--quiet']);
     t.is(r.code, 0, r.stderr);
     const job = (await openSource(join(dir, 'job.safetensors'))).parameters.find((p) => p.key === 'w')!;
     t.is(job.tensor?.dtype, 'F8_E4M3');
+    // A dry run of the command shows each tensor before and after, and writes nothing.
+    const planned = join(dir, 'planned.safetensors');
+    r = await runCli(['convert', `--parameters=${src}`, '--cast=bf16', '--dry-run', `--output=${planned}`]);
+    t.is(r.code, 0, r.stderr);
+    t.regex(r.stdout, / 4 b F32 2 -> BF16 2 \(cast F32 to BF16 of 8 source bytes\)/);
+    t.regex(r.stdout, /8 steps I32 2\n/);
+    t.regex(r.stdout, /dry run: nothing written/);
+    r = await runCli(['convert', `--parameters=${src}`, '--cast=bf16', '--dry-run', '--json', `--output=${planned}`]);
+    const entry = JSON.parse(r.stdout).sinks[0].files[0].layout.find((e: { key: string }) => e.key === 'b');
+    t.deepEqual([entry.dtype, entry.was.dtype, entry.length, entry.computed.sourceLength], ['BF16', 'F32', 4, 8]);
+    t.false(existsSync(planned));
     // Cast on the way into device memory, and checked there.
     r = await runCli(['load', `--parameters=${src}`, '--device=host', '--cast=bf16', '--verify', '--json']);
     t.is(r.code, 0, r.stderr);

@@ -113,7 +113,7 @@ test('a dry run shows each computed parameter with its kernel and the source byt
     await writeFile(join(dir, 'job.yaml'), `sources: [{ path: ${be} }]\nsinks: [{ safetensors: { path: out.safetensors } }]\n`);
     const r = await runCli(['run', join(dir, 'job.yaml'), '--dry-run']);
     t.is(r.code, 0, r.stderr);
-    t.regex(r.stdout, /token_embd\.weight \(byte-swap 4 of \d+ source bytes\)/);
+    t.regex(r.stdout, /token_embd\.weight F32 \S+ \(byte-swap 4 of \d+ source bytes\)/);
     const json = await runCli(['run', join(dir, 'job.yaml'), '--dry-run', '--json']);
     const layout = (JSON.parse(json.stdout) as { sinks: { files: { layout: { key: string; computed?: { kernel: string } }[] }[] }[] }).sinks[0]!.files[0]!.layout;
     t.deepEqual(layout.find((e) => e.key === 'token_embd.weight')!.computed?.kernel, 'byte-swap 4');

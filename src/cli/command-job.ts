@@ -1,6 +1,8 @@
 import { executeJob, planBytes, type ExecuteOptions, type JobResult } from '../pipeline/execute-job.js';
 import type { JobSpec, SinkWording } from '../pipeline/job-spec.js';
 import type { CommandIO } from './command.js';
+import type { FlagSpec, ParsedFlags } from './flags.js';
+import { planJson, planText } from './plan-listing.js';
 import { progressBar, type Progress } from './progress.js';
 
 /** How a command's messages name its one sink. */
@@ -11,6 +13,19 @@ export interface CommandJobOptions {
   note: (message: string) => void;
   /** Draw a status line on a terminal (default true); a command printing JSON or nothing may not want one. */
   progress?: boolean;
+  /** Plan only: open the sources, lay out the output, write nothing. */
+  dryRun?: boolean;
+}
+
+/** `--dry-run`, for the commands that write files. */
+export const DRY_RUN_FLAG: FlagSpec = { name: 'dry-run', kind: 'bool', help: "Print the plan: each parameter's place, length, dtype and shape (before and after a cast or quantize); write nothing" };
+
+/** With --dry-run: prints the plan (as JSON with --json) and says so. */
+export function printDryRun(io: CommandIO, flags: ParsedFlags, result: JobResult): boolean {
+  if (!flags.bools.get('dry-run')) return false;
+  if (flags.bools.get('json')) io.out(`${JSON.stringify({ dryRun: true, ...planJson(result, true) })}\n`);
+  else io.out(`${planText(result, true)}dry run: nothing written\n`);
+  return true;
 }
 
 /**
@@ -33,5 +48,5 @@ export async function withJobProgress(io: CommandIO, label: string, show: boolea
 
 /** Runs a command's flags, made a job, through the engine `paramflow run` uses. */
 export function runCommandJob(io: CommandIO, label: string, job: JobSpec, options: CommandJobOptions): Promise<JobResult> {
-  return withJobProgress(io, label, options.progress ?? true, (onPlan) => executeJob(job, { warn: options.warn, note: options.note, onPlan }));
+  return withJobProgress(io, label, (options.progress ?? true) && !options.dryRun, (onPlan) => executeJob(job, { warn: options.warn, note: options.note, onPlan, dryRun: options.dryRun ?? false }));
 }

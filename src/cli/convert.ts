@@ -11,7 +11,7 @@ import { EDIT_FLAGS, editOperator } from './edit-flags.js';
 import { requiredList, requiredString, type FlagSpec } from './flags.js';
 import { printWritten } from './listing.js';
 import { parseParameterFlag } from './parameters-flag.js';
-import { COMMAND_SINK, runCommandJob } from './command-job.js';
+import { COMMAND_SINK, DRY_RUN_FLAG, printDryRun, runCommandJob } from './command-job.js';
 import { fileOptionsOf, formatFlag, outputFormatOf, schedulerOptions, WRITER_FLAGS } from './shared-flags.js';
 import { messages as messagesOf } from './printable.js';
 
@@ -20,6 +20,7 @@ const FLAGS: FlagSpec[] = [
   ...EDIT_FLAGS,
   { name: 'output', kind: 'string', value: 'FILE', help: 'Output file; - for standard output (or a FIFO or device), written front to back' },
   formatFlag('Output format (default: the one the output file is named for, .safetensors or .gguf; else irpa)'),
+  DRY_RUN_FLAG,
   ...WRITER_FLAGS,
   { name: 'quiet', kind: 'bool', help: 'Do not print the resulting table' },
   { name: 'json', kind: 'bool', help: 'Print the resulting parameters as JSON lines instead of the table' },
@@ -59,7 +60,8 @@ export const convert: Command = {
     const body = { transforms: editOperator(flags, messages.warn), sinks: [sink], scheduler: schedulerOptions(flags), sync: !flags.bools.get('no-sync') };
     const job: JobSpec = { sources: [{ kind: 'files', refs: inputs.map(parseParameterFlag) }], complete: () => body };
     const started = performance.now();
-    const result = await runCommandJob(io, 'convert', job, messages);
+    const result = await runCommandJob(io, 'convert', job, { ...messages, dryRun: flags.bools.get('dry-run') ?? false });
+    if (printDryRun(io, flags, result)) return 0;
     const written = result.sinks[0]!;
     // Standard output holds the file; a listing would be mixed into it.
     if (!toStdout && (flags.bools.get('json') || !flags.bools.get('quiet'))) printWritten(io, flags, await describeWritten(written, output, target.kind === 'stream'));

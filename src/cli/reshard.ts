@@ -10,7 +10,7 @@ import { EDIT_FLAGS, editOperator } from './edit-flags.js';
 import { fileOptionsOf, formatFlag, outputFormatOf, schedulerOptions, WRITER_FLAGS } from './shared-flags.js';
 import { requiredList, requiredString, type FlagSpec, type ParsedFlags } from './flags.js';
 import { parseParameterFlag } from './parameters-flag.js';
-import { COMMAND_SINK, runCommandJob } from './command-job.js';
+import { COMMAND_SINK, DRY_RUN_FLAG, printDryRun, runCommandJob } from './command-job.js';
 import { messages as messagesOf } from './printable.js';
 
 const FLAGS: FlagSpec[] = [
@@ -23,6 +23,7 @@ const FLAGS: FlagSpec[] = [
   { name: 'output', kind: 'string', value: 'DIR|FILE.tar|-', help: 'Directory for the shard set, or a tar of it (a .tar file, or - for standard output)' },
   { name: 'prefix', kind: 'string', value: 'NAME', help: "Shard file names: NAME-00001-of-0000N.EXT (default: model for safetensors, as Hugging Face names sets; else the first input's name)" },
   { name: 'force', kind: 'bool', help: 'Replace a non-empty output directory' },
+  DRY_RUN_FLAG,
   ...WRITER_FLAGS,
   { name: 'json', kind: 'bool', help: 'Print a JSON summary (files, parameters, bytes) instead of the file names' },
   { name: 'quiet', kind: 'bool', help: 'Print nothing but warnings and errors' },
@@ -65,7 +66,9 @@ and moved into place when complete; a non-empty DIR is refused unless --force.`,
     const sink: SinkSpec = output === '-' || output.endsWith('.tar') ? { kind: 'tar', path: output, ...set } : { kind: 'shards', dir: output, ...set, force: flags.bools.get('force') ?? false };
     // Every rule is checked before any file is read.
     const body = { transforms: editOperator(flags, messages.warn), sinks: [sink], scheduler: schedulerOptions(flags), sync: !flags.bools.get('no-sync') };
-    const result = await runCommandJob(io, 'reshard', { sources: [{ kind: 'files', refs: inputs.map(parseParameterFlag) }], complete: () => body }, messages);
+    const job = { sources: [{ kind: 'files' as const, refs: inputs.map(parseParameterFlag) }], complete: () => body };
+    const result = await runCommandJob(io, 'reshard', job, { ...messages, dryRun: flags.bools.get('dry-run') ?? false });
+    if (printDryRun(io, flags, result)) return 0;
     const { files, parameters } = result.sinks[0]!;
     const written = files.map((file) => basename(file.path));
     if (flags.bools.get('json')) {

@@ -1,13 +1,12 @@
-import { isAbsolute, relative, resolve } from 'node:path';
 import { loadJob } from '../pipeline/load.js';
-import type { JobPlan } from '../pipeline/execute-job.js';
 import { runJob } from '../pipeline/run-job.js';
 import { SINK_KINDS } from '../pipeline/schema.js';
 import { parseSets } from '../pipeline/variables.js';
 import type { Command, CommandIO } from './command.js';
 import type { FlagSpec } from './flags.js';
 import { withJobProgress } from './command-job.js';
-import { messages, printable } from './printable.js';
+import { messages } from './printable.js';
+import { planJson, planText } from './plan-listing.js';
 
 const FLAGS: FlagSpec[] = [
   { name: 'set', kind: 'list', value: 'NAME=VALUE', help: 'Give a job variable a value (overrides its default)' },
@@ -26,44 +25,6 @@ sinks load once the files are written.
 Variables: \${name} in any value, from --set, or from the job's variables:
 (a default, { env: NAME }, or { metadata: KEY } of the sources). A relative path
 given with --set is the shell's; one written in the job, the job file's.`;
-
-/** A path as the user would type it: relative below the working directory, absolute elsewhere. */
-const show = (path: string) => {
-  const rel = relative(process.cwd(), path);
-  return rel === '' ? '.' : rel.startsWith('..') || isAbsolute(rel) ? resolve(path) : rel;
-};
-
-function planText(plan: JobPlan, dryRun: boolean): string {
-  const lines: string[] = [];
-  for (const s of plan.sources) lines.push(`source ${s.format === 'create' ? s.name : show(s.name)}: ${s.format}, ${s.parameters} parameters`);
-  plan.sinks.forEach((sink, i) => {
-    const bytes = sink.files.reduce((n, f) => n + f.totalSize, 0);
-    lines.push(`sink ${i + 1} ${sink.kind} ${show(sink.target)}: ${sink.parameters.length} parameters, ${sink.files.length} file${sink.files.length === 1 ? '' : 's'}, ${bytes} bytes`);
-    if (!dryRun) return;
-    for (const file of sink.files) {
-      lines.push(`  ${show(file.path)}: ${file.parameterCount} parameters, ${file.totalSize} bytes`);
-      for (const e of file.layout()) {
-        const at = e.offset === undefined ? 'splat'.padStart(25) : `${e.offset}`.padStart(12) + ` - ${e.offset + e.length}`.padEnd(13);
-        const computed = e.computed ? ` (${e.computed.kernel} of ${e.computed.sourceLength} source bytes)` : '';
-        lines.push(`    ${at} ${String(e.length).padStart(12)} ${printable(e.key)}${computed}`);
-      }
-    }
-  });
-  return `${lines.join('\n')}\n`;
-}
-
-/** The plan as JSON; each file's layout only for a dry run (a run's summary stays small). */
-function planJson(plan: JobPlan, dryRun: boolean) {
-  return {
-    sources: plan.sources,
-    sinks: plan.sinks.map((sink) => ({
-      kind: sink.kind,
-      target: sink.target,
-      parameters: sink.parameters.length,
-      files: sink.files.map((f) => ({ path: f.path, parameters: f.parameterCount, bytes: f.totalSize, ...(dryRun ? { layout: f.layout() } : {}) })),
-    })),
-  };
-}
 
 export const run: Command = {
   name: 'run',

@@ -44,6 +44,8 @@ export interface TensorInfo {
   ggmlType?: number;
   /** The payload is stored big-endian (a big-endian GGUF file); outputs swap it. */
   bigEndian?: boolean;
+  /** What the source held, when a transform changes the bytes (a cast, a quantize): shown by a dry run. */
+  was?: { dtype: string; shape: number[] };
 }
 
 export interface Parameter {

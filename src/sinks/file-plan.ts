@@ -34,6 +34,10 @@ export interface PlannedEntry {
   length: number;
   /** For computed bytes: the kernel that makes them and the source bytes it reads. */
   computed?: { kernel: string; sourceLength: number };
+  /** The tensor written, where the parameter has one, and what the source held when a transform changed it. */
+  dtype?: string;
+  shape?: number[];
+  was?: { dtype: string; shape: number[] };
 }
 
 /** Where a parameter's bytes come from, as the scheduler copies them (in little-endian order, as every output holds them). */
@@ -54,7 +58,8 @@ export function planContainerFile(path: string, parameters: Parameter[], layout:
     parameters.map((p, i): PlannedEntry => {
       const { storage } = littleEndian(p);
       const computed = storage.kind === 'computed' ? { computed: { kernel: storage.kernel.name, sourceLength: storage.sourceLength } } : {};
-      return { key: p.key, offset: layout.offsets[i], length: p.length, ...computed };
+      const tensor = p.tensor ? { dtype: p.tensor.dtype, shape: p.tensor.shape, ...(p.tensor.was ? { was: p.tensor.was } : {}) } : {};
+      return { key: p.key, offset: layout.offsets[i], length: p.length, ...tensor, ...computed };
     });
   return { path, prefix: layout.prefix, totalSize: layout.totalSize, pieces, parameterCount: parameters.length, layout: entries };
 }

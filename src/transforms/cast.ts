@@ -70,7 +70,7 @@ function castParameter(p: Parameter, to: CastTarget): Parameter {
   const from = p.tensor!.dtype;
   const bigEndian = p.tensor!.bigEndian ?? false;
   const kernel = dequantizes(from) ? dequantizeKernel(from, to as DequantizeTarget, bigEndian) : castKernel(from, to, bigEndian);
-  const tensor = { dtype: to, shape: p.tensor!.shape };
+  const tensor = { dtype: to, shape: p.tensor!.shape, was: p.tensor!.was ?? { dtype: from, shape: p.tensor!.shape } };
   if (p.length % kernel.inputUnit !== 0) throw new DataError(`parameter ${describeKey(p.scope, p.key)} of ${p.length} bytes is not a whole number of ${from} ${dequantizes(from) ? 'blocks' : 'elements'}`);
   const length = outputBytes(kernel, p.length);
   const pattern = fillPattern(p);

@@ -66,7 +66,7 @@ export function quantize(rules: QuantizeRule[], warn?: (message: string) => void
           ...p,
           length: outputBytes(kernel, p.length),
           storage: { kind: 'computed', kernel, source, sourceLength: p.length },
-          tensor: { dtype: type, shape: tensor.shape, ggmlType: ggml.id },
+          tensor: { dtype: type, shape: tensor.shape, ggmlType: ggml.id, was: tensor.was ?? { dtype: tensor.dtype, shape: tensor.shape } },
         });
       },
       done: () => choice.unused().forEach((t) => warn?.(`--quantize=${t} names no parameter`)),
