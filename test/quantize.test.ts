@@ -13,12 +13,12 @@ test("--quantize gives ggml's reference quantizer's blocks byte for byte, for ev
   await inTempDir(async (dir) => {
     for (const type of QUANTIZED_TYPES) {
       const out = join(dir, `${type}.gguf`);
-      // Named, 1-D tensors are quantized too (norm.64 is one).
-      const r = await runCli(['convert', `--parameters=${join(reference, 'quant-source.gguf')}`, `--quantize=*=${type.toLowerCase()}`, `--output=${out}`, '--quiet']);
+      // Named, 1-D tensors are quantized too (norm.64 is one); :keep leaves it where 256-value blocks do not divide its row.
+      const r = await runCli(['convert', `--parameters=${join(reference, 'quant-source.gguf')}`, `--quantize=*=${type.toLowerCase()}:keep`, `--output=${out}`, '--quiet']);
       t.is(r.code, 0, r.stderr);
       const got = await tensorHashes(out);
       const want = rows.filter((row) => row[1] === type.toLowerCase());
-      t.is(want.length, 5, type);
+      t.true(want.length >= 4, type);
       for (const [tensor, , bytes, sha] of want) t.is(got.get(tensor!), sha, `${tensor} ${type} (${bytes} bytes)`);
     }
   });

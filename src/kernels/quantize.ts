@@ -11,7 +11,7 @@ import { namedKernel, type Kernel } from './kernel.js';
  */
 
 const f = Math.fround;
-/** One block's encoder: 32 values of `x` from `at`, into the block's bytes at `out`. */
+/** One block's encoder: its values of `x` from `at` (32, or 256 for the ternary types), into the block's bytes at `out`. */
 type Encode = (x: Float32Array, at: number, b: Uint8Array, out: number) => void;
 
 /** C's `roundf`: halves away from zero. */
@@ -90,6 +90,32 @@ const affine =
     if (bits === 5) for (let k = 0; k < 4; ++k) b[out + 4 + k] = (qh >>> (8 * k)) & 0xff;
   };
 
+/** TQ1_0 and TQ2_0: ternary values (-1, 0, 1) of the block's absolute maximum, over 256 values. */
+function ternaryScale(x: Float32Array, at: number, b: Uint8Array, scaleAt: number): number {
+  let amax = 0;
+  for (let j = 0; j < 256; ++j) amax = Math.max(amax, Math.abs(x[at + j]!));
+  putHalf(b, scaleAt, amax);
+  return amax ? f(1 / amax) : 0;
+}
+
+/** A trit of x (0, 1 or 2 for -1, 0, 1): C's lroundf of the scaled value, plus one. */
+const trit = (v: number, id: number) => roundAway(f(v * id)) + 1;
+
+/**
+ * `count` trits a byte, in `bytes` bytes from x[from]: trit n of byte m is
+ * x[from + m + n × bytes]. The base-3 number is scaled to a byte, rounding
+ * up, so a dequantizer reads each trit from the top of a product.
+ */
+function packTrits(x: Float32Array, from: number, id: number, b: Uint8Array, out: number, bytes: number, count: number): void {
+  for (let m = 0; m < bytes; ++m) {
+    let q = 0;
+    for (let n = 0; n < count; ++n) q = q * 3 + trit(x[from + m + n * bytes]!, id);
+    // Four trits (the last bytes) take the top four places of five.
+    if (count === 4) q *= 3;
+    b[out + m] = Math.floor((q * 256 + 242) / 243);
+  }
+}
+
 const ENCODERS: Record<string, Encode> = {
   Q4_0: symmetric(4),
   Q4_1: affine(4),
@@ -102,6 +128,22 @@ const ENCODERS: Record<string, Encode> = {
     const id = d ? f(1 / d) : 0;
     putHalf(b, out, d);
     for (let j = 0; j < 32; ++j) b[out + 2 + j] = roundAway(f(x[at + j]! * id)) & 0xff;
+  },
+  TQ1_0(x, at, b, out) {
+    const id = ternaryScale(x, at, b, out + 52);
+    packTrits(x, at, id, b, out, 32, 5);
+    packTrits(x, at + 160, id, b, out + 32, 16, 5);
+    packTrits(x, at + 240, id, b, out + 48, 4, 4);
+  },
+  TQ2_0(x, at, b, out) {
+    const id = ternaryScale(x, at, b, out + 64);
+    for (let j = 0; j < 2; ++j) {
+      for (let m = 0; m < 32; ++m) {
+        let q = 0;
+        for (let n = 0; n < 4; ++n) q |= (trit(x[at + 128 * j + m + 32 * n]!, id) & 3) << (2 * n);
+        b[out + 32 * j + m] = q;
+      }
+    }
   },
 };
 

@@ -92,7 +92,7 @@ export const TRANSFORMS = {
     operator: (rules, warn) => cast(rules.map(parseCastRule), warn),
   },
   quantize: {
-    flag: { name: 'quantize', kind: 'list', value: '[KEY=]TYPE[:keep]', help: 'Quantize float matrices (all but 1-D ones, or those matching KEY) to Q4_0, Q4_1, Q5_0, Q5_1 or Q8_0, as ggml does; :keep leaves those whose rows the block does not divide' },
+    flag: { name: 'quantize', kind: 'list', value: '[KEY=]TYPE[:keep]', help: 'Quantize float matrices (all but 1-D ones, or those matching KEY) to Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, TQ1_0 or TQ2_0, as ggml does; :keep leaves those whose rows the block does not divide' },
     schema: oneOrMany,
     rules: (value) => list(value as string | string[]),
     operator: (rules, warn) => quantize(rules.map(parseQuantizeRule), warn),
