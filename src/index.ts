@@ -17,7 +17,7 @@ export type { ByteSource, ComputedStorage, FileSource, Parameter, Storage, Tenso
 export type { Kernel } from './kernels/kernel.js';
 export type { KernelRecipe } from './kernels/recipes.js';
 export { CAST_TARGETS, castKernel, type CastTarget } from './kernels/cast.js';
-export { DEQUANTIZED_TYPES, dequantizeKernel, type DequantizeTarget } from './kernels/dequantize.js';
+export { DEQUANTIZE_TARGETS, DEQUANTIZED_TYPES, dequantizeKernel, type DequantizeTarget } from './kernels/dequantize.js';
 export { QUANTIZED_TYPES, quantizeKernel } from './kernels/quantize.js';
 export { byteSwapKernel } from './kernels/byte-swap.js';
 export type { ByteSwap } from './formats/byte-swap.js';

@@ -167,7 +167,9 @@ function kQuant(fifthBit: boolean): Decode {
 export const DEQUANTIZED_TYPES = Object.keys(DECODERS);
 export const dequantizes = (type: string): boolean => type in DECODERS;
 
-export type DequantizeTarget = 'F32' | 'F16' | 'BF16';
+/** What a dequantizer writes: f32 values, or those cast to f16 or bf16. */
+export const DEQUANTIZE_TARGETS = ['F32', 'F16', 'BF16'] as const;
+export type DequantizeTarget = (typeof DEQUANTIZE_TARGETS)[number];
 /** The kernel that dequantizes blocks of `type` (big-endian ones if asked) to `to`, a block a unit. */
 export function dequantizeKernel(type: string, to: DequantizeTarget, bigEndian = false): Kernel {
   return namedKernel(`dequantize ${type}${bigEndian ? ' big-endian' : ''} to ${to}`, () => {

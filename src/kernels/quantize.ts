@@ -147,6 +147,9 @@ const ENCODERS: Record<string, Encode> = {
   },
 };
 
+/** The element types a quantizer reads (f16 and bf16 widened to f32 first). */
+export const QUANTIZES_FROM = ['F32', 'F16', 'BF16'];
+
 /** The types paramflow quantizes to. */
 export const QUANTIZED_TYPES = Object.keys(ENCODERS);
 export const quantizes = (type: string): boolean => type in ENCODERS;
@@ -156,7 +159,7 @@ export function quantizeKernel(from: string, type: string, bigEndian = false): K
   return namedKernel(`quantize ${from}${bigEndian ? ' big-endian' : ''} to ${type}`, () => {
     const encode = ENCODERS[type];
     const ggml = ggmlTypeByName(type);
-    if (!encode || !ggml || !['F32', 'F16', 'BF16'].includes(from)) throw new Error(`no quantizer from ${from} to ${type}`);
+    if (!encode || !ggml || !QUANTIZES_FROM.includes(from)) throw new Error(`no quantizer from ${from} to ${type}`);
     const widen = from === 'F32' && !bigEndian ? undefined : castKernel(from, 'F32', bigEndian);
     const { blockBytes, blockElements } = ggml;
     return {

@@ -34,12 +34,11 @@ export async function runJob(file: JobFile, options: RunOptions = {}): Promise<J
   const variables = new Variables(file, options.sets ?? new Map(), options.env ?? process.env);
   const base = dirname(file.path);
   const resolvePath = (path: string) => (isAbsolute(path) ? path : join(base, path));
-  const placed = <T>(at: DocPath, fn: () => T): T => atPlace(at, locate, fn);
 
   const sources: SourceSpec[] = [];
   for (const [i, source] of variables.substitute(job.sources, ['sources']).entries()) {
     if (source.create) {
-      const parameters = placed(['sources', i, 'create'], () => declaredParameters({ data: list(source.create!.data), splat: list(source.create!.splat) }, source.scope ?? ''));
+      const parameters = atPlace(['sources', i, 'create'], locate, () => declaredParameters({ data: list(source.create!.data), splat: list(source.create!.splat) }, source.scope ?? ''));
       sources.push({ kind: 'declared', name: `${file.path} sources[${i}]`, scope: source.scope ?? '', parameters });
     } else sources.push({ kind: 'files', refs: await sourceRefs(source, i, resolvePath, locate) });
   }

@@ -1,13 +1,12 @@
 import type { OperatorFunction } from 'rxjs';
 import { DataError, UsageError } from '../errors.js';
 import { castKernel, castReads, CAST_TARGETS, isFloatType, type CastTarget } from '../kernels/cast.js';
-import { DEQUANTIZED_TYPES, dequantizeKernel, dequantizes, type DequantizeTarget } from '../kernels/dequantize.js';
+import { DEQUANTIZE_TARGETS, DEQUANTIZED_TYPES, dequantizeKernel, dequantizes, type DequantizeTarget } from '../kernels/dequantize.js';
 import { compute, outputBytes } from '../kernels/kernel.js';
 import { describeKey } from '../model/parameter-index.js';
 import { fileRange, fillPattern, type Parameter } from '../model/parameter.js';
 import { keyPattern, type KeyPattern } from './key-pattern.js';
-import { RuleChoice } from './rule-choice.js';
-import { parameterOperator } from './operator.js';
+import { keyedRules } from './rule-choice.js';
 
 export interface CastRule {
   text: string;
@@ -15,8 +14,6 @@ export interface CastRule {
   pattern?: KeyPattern;
   to: CastTarget;
 }
-
-const DEQUANTIZE_TARGETS: CastTarget[] = ['F32', 'F16', 'BF16'];
 
 /** Type names a rule takes, in any case: IREE's (`bf16`, `f8E4M3FN`), safetensors' (`BF16`, `F8_E4M3`). */
 const TARGET_NAMES: Record<string, CastTarget> = Object.fromEntries([
@@ -41,28 +38,16 @@ export function parseCastRule(text: string): CastRule {
  * dtype goes to every output (safetensors dtype, GGUF type, IRPA metadata).
  */
 export function cast(rules: CastRule[], warn?: (message: string) => void): OperatorFunction<Parameter, Parameter> {
-  return parameterOperator(() => {
-    const choice = new RuleChoice(rules);
-    const { bare } = choice;
-    return {
-      step(p, emit) {
-        const rule = choice.named(p);
-        if (rule) choice.applied(rule);
-        const dtype = p.tensor?.dtype;
-        // A bare rule takes floats and quantized blocks (dequantized); integers only when named.
-        if (!rule && (!bare || dtype === undefined || !(isFloatType(dtype) || dequantizes(dtype)))) return emit(p);
-        const to = (rule ?? bare)!.to;
-        const name = describeKey(p.scope, p.key);
-        if (dtype === undefined) throw new DataError(`parameter ${name} of ${p.origin} has no dtype (an IRPA archive without tensor metadata), so it cannot be cast`);
-        if (!castReads(dtype) && !dequantizes(dtype)) throw new DataError(`parameter ${name} is ${dtype}, which cast cannot read; it reads floats, integers and ${DEQUANTIZED_TYPES.join(', ')}`);
-        if (dequantizes(dtype) && !DEQUANTIZE_TARGETS.includes(to)) throw new DataError(`parameter ${name} is ${dtype}, which is dequantized to F32, F16 or BF16, not ${to}`);
-        if (!rule) choice.applied(bare!);
-        if (dtype === to) return emit(p);
-        emit(castParameter(p, to));
-      },
-      done: () => choice.unused().forEach((t) => warn?.(`--cast=${t} names no parameter`)),
-    };
-  });
+  // A bare rule takes floats and quantized blocks (dequantized); integers only when named.
+  const bareTakes = (p: Parameter) => p.tensor !== undefined && (isFloatType(p.tensor.dtype) || dequantizes(p.tensor.dtype));
+  return keyedRules('cast', rules, bareTakes, (p, { to }) => {
+    const dtype = p.tensor?.dtype;
+    const name = describeKey(p.scope, p.key);
+    if (dtype === undefined) throw new DataError(`parameter ${name} of ${p.origin} has no dtype (an IRPA archive without tensor metadata), so it cannot be cast`);
+    if (!castReads(dtype) && !dequantizes(dtype)) throw new DataError(`parameter ${name} is ${dtype}, which cast cannot read; it reads floats, integers and ${DEQUANTIZED_TYPES.join(', ')}`);
+    if (dequantizes(dtype) && !(DEQUANTIZE_TARGETS as readonly string[]).includes(to)) throw new DataError(`parameter ${name} is ${dtype}, which is dequantized to F32, F16 or BF16, not ${to}`);
+    return dtype === to ? p : castParameter(p, to);
+  }, warn);
 }
 
 /** `p` with its elements cast to `to`: computed from its file range, or a fill pattern cast now. */

@@ -2,12 +2,11 @@ import type { OperatorFunction } from 'rxjs';
 import { DataError, UsageError } from '../errors.js';
 import { ggmlTypeByName } from '../formats/gguf/types.js';
 import { outputBytes } from '../kernels/kernel.js';
-import { QUANTIZED_TYPES, quantizeKernel } from '../kernels/quantize.js';
+import { QUANTIZED_TYPES, QUANTIZES_FROM, quantizeKernel } from '../kernels/quantize.js';
 import { describeKey } from '../model/parameter-index.js';
 import { fileRange, type Parameter } from '../model/parameter.js';
 import { keyPattern, type KeyPattern } from './key-pattern.js';
-import { RuleChoice } from './rule-choice.js';
-import { parameterOperator } from './operator.js';
+import { keyedRules } from './rule-choice.js';
 
 export interface QuantizeRule {
   text: string;
@@ -17,9 +16,6 @@ export interface QuantizeRule {
   /** `:keep`: a parameter whose rows the block does not divide is left as it is, not an error. */
   keepUneven: boolean;
 }
-
-/** The element types a quantizer reads. */
-const QUANTIZES_FROM = ['F32', 'F16', 'BF16'];
 
 /** `TYPE[:keep]` for every float matrix, or `KEY=TYPE[:keep]` for those matching (1-D ones too). */
 export function parseQuantizeRule(text: string): QuantizeRule {
@@ -41,35 +37,24 @@ export function parseQuantizeRule(text: string): QuantizeRule {
  * naming the parameter, unless the rule ends in `:keep`.
  */
 export function quantize(rules: QuantizeRule[], warn?: (message: string) => void): OperatorFunction<Parameter, Parameter> {
-  return parameterOperator(() => {
-    const choice = new RuleChoice(rules);
-    const { bare } = choice;
+  const float = (p: Parameter) => p.tensor !== undefined && QUANTIZES_FROM.includes(p.tensor.dtype);
+  return keyedRules('quantize', rules, (p) => float(p) && p.tensor!.shape.length >= 2, (p, { type, keepUneven }) => {
+    const { tensor } = p;
+    const name = describeKey(p.scope, p.key);
+    if (!tensor) throw new DataError(`parameter ${name} of ${p.origin} has no dtype (an IRPA archive without tensor metadata), so it cannot be quantized`);
+    if (!float(p)) throw new DataError(`parameter ${name} is ${tensor.dtype}; quantize reads ${QUANTIZES_FROM.join(', ')}`);
+    const ggml = ggmlTypeByName(type)!;
+    const row = tensor.shape.at(-1) ?? 1;
+    if (row % ggml.blockElements !== 0 && keepUneven) return p;
+    if (row % ggml.blockElements !== 0) throw new DataError(`parameter ${name} has rows of ${row} elements, which ${type}'s blocks of ${ggml.blockElements} do not divide`);
+    const source = fileRange(p);
+    if (!source || p.storage.kind !== 'data' || p.storage.source.kind !== 'file') throw new DataError(`parameter ${name} has no stored values to quantize (a splat or a fill)`);
+    const kernel = quantizeKernel(tensor.dtype, type, tensor.bigEndian ?? false);
     return {
-      step(p, emit) {
-        const rule = choice.named(p);
-        const tensor = p.tensor;
-        const float = tensor !== undefined && QUANTIZES_FROM.includes(tensor.dtype);
-        if (!rule && (!bare || !float || tensor!.shape.length < 2)) return emit(p);
-        const { type, keepUneven } = (rule ?? bare)!;
-        choice.applied((rule ?? bare)!);
-        const name = describeKey(p.scope, p.key);
-        if (!tensor) throw new DataError(`parameter ${name} of ${p.origin} has no dtype (an IRPA archive without tensor metadata), so it cannot be quantized`);
-        if (!float) throw new DataError(`parameter ${name} is ${tensor.dtype}; quantize reads ${QUANTIZES_FROM.join(', ')}`);
-        const ggml = ggmlTypeByName(type)!;
-        const row = tensor.shape.at(-1) ?? 1;
-        if (row % ggml.blockElements !== 0 && keepUneven) return emit(p);
-        if (row % ggml.blockElements !== 0) throw new DataError(`parameter ${name} has rows of ${row} elements, which ${type}'s blocks of ${ggml.blockElements} do not divide`);
-        const source = fileRange(p);
-        if (!source || p.storage.kind !== 'data' || p.storage.source.kind !== 'file') throw new DataError(`parameter ${name} has no stored values to quantize (a splat or a fill)`);
-        const kernel = quantizeKernel(tensor.dtype, type, tensor.bigEndian ?? false);
-        emit({
-          ...p,
-          length: outputBytes(kernel, p.length),
-          storage: { kind: 'computed', kernel, source, sourceLength: p.length },
-          tensor: { dtype: type, shape: tensor.shape, ggmlType: ggml.id, was: tensor.was ?? { dtype: tensor.dtype, shape: tensor.shape } },
-        });
-      },
-      done: () => choice.unused().forEach((t) => warn?.(`--quantize=${t} names no parameter`)),
+      ...p,
+      length: outputBytes(kernel, p.length),
+      storage: { kind: 'computed', kernel, source, sourceLength: p.length },
+      tensor: { dtype: type, shape: tensor.shape, ggmlType: ggml.id, was: tensor.was ?? { dtype: tensor.dtype, shape: tensor.shape } },
     };
-  });
+  }, warn);
 }
